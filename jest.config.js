@@ -1,0 +1,7 @@
+/** Tests run the TypeScript sources directly (ts-jest, transpile only; `npm run build` type-checks). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testTimeout: 120000,
+};

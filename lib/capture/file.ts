@@ -1,0 +1,101 @@
+/**
+ * The I/O edge of the capture layer: read a file (plain or gzip-compressed) in chunks through a
+ * `CaptureReader`. Errors do not throw: they end the read and are returned, so everything before
+ * the damage is still analysed and the caller decides how loud to be.
+ */
+import * as fs from 'fs';
+import * as zlib from 'zlib';
+import { CaptureError } from './errors';
+import { CaptureFormat, CaptureInterface, CaptureReader, CaptureRecord } from './reader';
+
+export interface ReadResult {
+  format: CaptureFormat | undefined;
+  gzip: boolean;
+  packets: number;
+  interfaces: CaptureInterface[];
+  /** Set when reading stopped early; packets before it were delivered. */
+  error?: CaptureError;
+  warnings: CaptureError[];
+}
+
+const CHUNK = 1 << 20;
+
+function toCaptureError(e: unknown, offset: number): CaptureError {
+  if (e instanceof CaptureError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && err.code.startsWith('Z_')) {
+    return new CaptureError('gzip', offset, `the gzip stream is damaged: ${err.message}`);
+  }
+  return new CaptureError('io', offset, `cannot read the file: ${err?.message ?? String(e)}`);
+}
+
+function result(r: CaptureReader, gzip: boolean, error?: CaptureError): ReadResult {
+  return { format: r.format, gzip, packets: r.packets, interfaces: r.interfaces, error, warnings: r.warnings };
+}
+
+function isGzip(path: string): boolean {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Stream a capture file; memory stays bounded whatever the file size. */
+export async function readCaptureFile(path: string, onRecord: (r: CaptureRecord) => void): Promise<ReadResult> {
+  const reader = new CaptureReader(onRecord);
+  let gzip = false;
+  try {
+    gzip = isGzip(path);
+    let stream: NodeJS.ReadableStream = fs.createReadStream(path, { highWaterMark: CHUNK });
+    if (gzip) stream = stream.pipe(zlib.createGunzip({ chunkSize: CHUNK }));
+    for await (const chunk of stream) reader.push(chunk as Buffer);
+    reader.end();
+    return result(reader, gzip);
+  } catch (e) {
+    return result(reader, gzip, toCaptureError(e, reader.offset));
+  }
+}
+
+/** Synchronous variant for small files (notebooks, tests). gzip files are decompressed whole. */
+export function readCaptureFileSync(path: string, onRecord: (r: CaptureRecord) => void): ReadResult {
+  const reader = new CaptureReader(onRecord);
+  let gzip = false;
+  try {
+    gzip = isGzip(path);
+    if (gzip) {
+      reader.push(zlib.gunzipSync(fs.readFileSync(path)));
+    } else {
+      const fd = fs.openSync(path, 'r');
+      try {
+        for (;;) {
+          const b = Buffer.allocUnsafe(CHUNK);
+          const n = fs.readSync(fd, b, 0, CHUNK, null);
+          if (n === 0) break;
+          reader.push(n === CHUNK ? b : b.subarray(0, n));
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    reader.end();
+    return result(reader, gzip);
+  } catch (e) {
+    return result(reader, gzip, toCaptureError(e, reader.offset));
+  }
+}
+
+/** Read a capture held in memory (e.g. a generated test capture). */
+export function readCaptureBuffer(data: Buffer, onRecord: (r: CaptureRecord) => void): ReadResult {
+  const reader = new CaptureReader(onRecord);
+  try {
+    const plain = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b ? zlib.gunzipSync(data) : data;
+    reader.push(plain);
+    reader.end();
+    return result(reader, plain !== data);
+  } catch (e) {
+    return result(reader, false, toCaptureError(e, reader.offset));
+  }
+}

@@ -1,0 +1,382 @@
+/**
+ * Streaming capture reader for pcap and pcapng.
+ *
+ * A push parser: feed it chunks of the file in order (`push`), then `end()`. It calls `onRecord`
+ * once per packet with a view into its own buffer (valid only during the call), so memory stays
+ * bounded by the largest record whatever the file size. Damage raises a `CaptureError` naming the
+ * file offset; every packet before the damage has already been delivered.
+ *
+ * Formats: pcap (LE/BE, microsecond a1b2c3d4, nanosecond a1b23c4d, Kuznetzov "modified" a1b2cd34)
+ * and pcapng (both byte orders, several sections and interfaces, if_tsresol / if_tsoffset,
+ * EPB / SPB / obsolete PB; every other block is skipped).
+ */
+import { CaptureError } from './errors';
+
+export interface CaptureInterface {
+  linkType: number;
+  snapLen: number;
+  /** Timestamp units per second (10^6 unless if_tsresol says otherwise). */
+  unitsPerSecond: number;
+  /** if_tsoffset: seconds added to every timestamp. */
+  tsOffset: number;
+  name?: string;
+}
+
+export interface CaptureRecord {
+  /** 1-based frame number, as Wireshark numbers frames. */
+  frame: number;
+  linkType: number;
+  /** Index into `CaptureReader.interfaces` (global across pcapng sections). */
+  interfaceId: number;
+  tsSec: number;
+  /** Nanoseconds; may exceed 10^9 in damaged pcap files (kept as is, like Wireshark). */
+  tsNsec: number;
+  capLen: number;
+  origLen: number;
+  /** Packet bytes are buf[offset, offset + capLen). Valid only during the callback. */
+  buf: Buffer;
+  offset: number;
+  /** Offset of the record (or block) in the file. */
+  fileOffset: number;
+}
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** Wireshark's limit for one packet (WTAP_MAX_PACKET_SIZE_STANDARD). */
+export const MAX_PACKET_SIZE = 262144;
+/** Larger pcapng blocks are refused rather than buffered (Wireshark uses the same order of limit). */
+export const MAX_BLOCK_SIZE = 16 * 1024 * 1024 + 4096;
+
+const PCAPNG_SHB = 0x0a0d0d0a;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+interface SectionState {
+  le: boolean;
+  /** Global interface ids of this section's interfaces, in IDB order. */
+  ifaces: number[];
+}
+
+export class CaptureReader {
+  format: CaptureFormat | undefined;
+  readonly interfaces: CaptureInterface[] = [];
+  /** Non-fatal problems (e.g. captured length above the snapshot length). */
+  readonly warnings: CaptureError[] = [];
+  packets = 0;
+
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** File offset of the first unconsumed byte. */
+  private base = 0;
+  /** Bytes needed before parsing can make progress. */
+  private need = 4;
+  // pcap state
+  private le = true;
+  private nano = false;
+  private recordHeaderLen = 16;
+  private pcapIface = 0;
+  // pcapng state
+  private section: SectionState | undefined;
+
+  constructor(private readonly onRecord: (r: CaptureRecord) => void) {}
+
+  /** Bytes consumed so far (the offset of the next unparsed byte). */
+  get offset(): number {
+    return this.base;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < this.need) return;
+    const data = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
+    let pos: number;
+    try {
+      pos = this.parse(data);
+    } catch (e) {
+      this.chunks = [];
+      this.buffered = 0;
+      throw e;
+    }
+    this.base += pos;
+    if (pos >= data.length) {
+      this.chunks = [];
+      this.buffered = 0;
+    } else {
+      const rest = data.subarray(pos);
+      this.chunks = [rest];
+      this.buffered = rest.length;
+    }
+  }
+
+  /** Call after the last chunk: reports a file that ends mid-header or mid-record. */
+  end(): void {
+    if (this.format === undefined) {
+      if (this.base === 0 && this.buffered === 0) throw new CaptureError('empty', 0, 'the file is empty (0 bytes)');
+      if (this.buffered < 4) throw new CaptureError('not-a-capture', 0, 'the file is too short to be a capture');
+      const data = Buffer.concat(this.chunks);
+      const m = data.readUInt32LE(0);
+      if (isPcapMagic(m) || m === PCAPNG_SHB) {
+        throw new CaptureError('truncated-header', this.base + data.length, `the file ends inside its ${m === PCAPNG_SHB ? 'pcapng section header' : 'pcap file header'} (${data.length} bytes)`);
+      }
+      throw new CaptureError('not-a-capture', 0, 'not a pcap or pcapng capture (unknown magic number)');
+    }
+    if (this.buffered > 0) {
+      const what = this.format === 'pcap' ? 'packet record' : 'pcapng block';
+      throw new CaptureError('truncated-record', this.base, `the file ends inside a ${what}: ${this.buffered} of ${this.need} bytes present (cut off after ${this.packets} packets)`);
+    }
+  }
+
+  private parse(d: Buffer): number {
+    let pos = 0;
+    if (this.format === undefined) {
+      const m = d.readUInt32LE(0);
+      if (m === PCAPNG_SHB) this.format = 'pcapng';
+      else if (isPcapMagic(m)) {
+        if (d.length < 24) {
+          this.need = 24;
+          return 0;
+        }
+        this.readPcapHeader(d);
+        pos = 24;
+      } else {
+        throw new CaptureError('not-a-capture', 0, `not a pcap or pcapng capture (magic number 0x${m.toString(16).padStart(8, '0')})`);
+      }
+    }
+    return this.format === 'pcap' ? this.parsePcap(d, pos) : this.parsePcapng(d, pos);
+  }
+
+  // ---- pcap ---------------------------------------------------------------------------------
+
+  private readPcapHeader(d: Buffer): void {
+    const m = d.readUInt32LE(0);
+    this.le = m === 0xa1b2c3d4 || m === 0xa1b23c4d || m === 0xa1b2cd34;
+    this.nano = m === 0xa1b23c4d || m === 0x4d3cb2a1;
+    if (m === 0xa1b2cd34 || m === 0x34cdb2a1) this.recordHeaderLen = 24;
+    this.format = 'pcap';
+    const major = this.le ? d.readUInt16LE(4) : d.readUInt16BE(4);
+    if (major !== 2) throw new CaptureError('unsupported-version', 4, `pcap major version ${major} is not supported (only 2)`);
+    const snapLen = this.le ? d.readUInt32LE(16) : d.readUInt32BE(16);
+    const network = this.le ? d.readUInt32LE(20) : d.readUInt32BE(20);
+    if (network & 0x03ff0000) {
+      throw new CaptureError('unknown-link-type', 20, `pcap link-type field has reserved bits set (0x${(network & 0x03ff0000).toString(16).padStart(8, '0')})`);
+    }
+    this.pcapIface = this.interfaces.length;
+    this.interfaces.push({ linkType: network & 0xffff, snapLen, unitsPerSecond: this.nano ? 1e9 : 1e6, tsOffset: 0 });
+    this.base = 0;
+  }
+
+  private parsePcap(d: Buffer, pos: number): number {
+    const le = this.le;
+    const hl = this.recordHeaderLen;
+    const iface = this.interfaces[this.pcapIface];
+    const mult = this.nano ? 1 : 1000;
+    for (;;) {
+      if (d.length - pos < hl) {
+        this.need = hl;
+        return pos;
+      }
+      const sec = le ? d.readUInt32LE(pos) : d.readUInt32BE(pos);
+      const frac = le ? d.readUInt32LE(pos + 4) : d.readUInt32BE(pos + 4);
+      const capLen = le ? d.readUInt32LE(pos + 8) : d.readUInt32BE(pos + 8);
+      const origLen = le ? d.readUInt32LE(pos + 12) : d.readUInt32BE(pos + 12);
+      if (capLen > MAX_PACKET_SIZE) {
+        throw new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} claims ${capLen} captured bytes, more than the maximum of ${MAX_PACKET_SIZE}`);
+      }
+      if (d.length - pos < hl + capLen) {
+        this.need = hl + capLen;
+        return pos;
+      }
+      if (iface.snapLen > 0 && capLen > iface.snapLen && this.warnings.length < 100) {
+        this.warnings.push(new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} has ${capLen} captured bytes, more than the snapshot length ${iface.snapLen}`));
+      }
+      this.packets++;
+      this.onRecord({
+        frame: this.packets,
+        linkType: iface.linkType,
+        interfaceId: this.pcapIface,
+        tsSec: sec,
+        tsNsec: frac * mult,
+        capLen,
+        origLen,
+        buf: d,
+        offset: pos + hl,
+        fileOffset: this.base + pos,
+      });
+      pos += hl + capLen;
+    }
+  }
+
+  // ---- pcapng -------------------------------------------------------------------------------
+
+  private parsePcapng(d: Buffer, pos: number): number {
+    for (;;) {
+      const avail = d.length - pos;
+      if (avail < 12) {
+        this.need = 12;
+        return pos;
+      }
+      const at = this.base + pos;
+      let type = d.readUInt32LE(pos);
+      let le: boolean;
+      if (type === PCAPNG_SHB) {
+        const bom = d.readUInt32LE(pos + 8);
+        if (bom === BYTE_ORDER_MAGIC) le = true;
+        else if (bom === 0x4d3c2b1a) le = false;
+        else throw new CaptureError('bad-block', at + 8, `pcapng section header has an unknown byte-order magic 0x${bom.toString(16)}`);
+      } else {
+        if (!this.section) throw new CaptureError('bad-block', at, 'pcapng file does not start with a section header block');
+        le = this.section.le;
+        if (!le) type = d.readUInt32BE(pos);
+      }
+      const len = le ? d.readUInt32LE(pos + 4) : d.readUInt32BE(pos + 4);
+      if (len < 12 || len % 4 !== 0) {
+        throw new CaptureError('bad-block', at + 4, `pcapng block length ${len} is ${len < 12 ? 'smaller than the 12-byte minimum' : 'not a multiple of 4'}`);
+      }
+      if (len > MAX_BLOCK_SIZE) throw new CaptureError('bad-block', at + 4, `pcapng block length ${len} is larger than the maximum of ${MAX_BLOCK_SIZE}`);
+      if (avail < len) {
+        this.need = len;
+        return pos;
+      }
+      const trailer = le ? d.readUInt32LE(pos + len - 4) : d.readUInt32BE(pos + len - 4);
+      if (trailer !== len) {
+        throw new CaptureError('bad-block', at + len - 4, `pcapng block length ${len} at the start does not match ${trailer} at the end`);
+      }
+      this.block(d, pos, len, type, le, at);
+      pos += len;
+    }
+  }
+
+  private block(d: Buffer, pos: number, len: number, type: number, le: boolean, at: number): void {
+    const u16 = (o: number) => (le ? d.readUInt16LE(o) : d.readUInt16BE(o));
+    const u32 = (o: number) => (le ? d.readUInt32LE(o) : d.readUInt32BE(o));
+    const end = pos + len - 4; // start of the trailing length
+    switch (type) {
+      case PCAPNG_SHB: {
+        if (len < 28) throw new CaptureError('bad-block', at, `pcapng section header block is too short (${len} bytes)`);
+        const major = u16(pos + 12);
+        const minor = u16(pos + 14);
+        if (!(major === 1 && (minor === 0 || minor === 2))) {
+          throw new CaptureError('unsupported-version', at + 12, `pcapng section version ${major}.${minor} is not supported (only 1.0)`);
+        }
+        this.section = { le, ifaces: [] };
+        checkOptions(d, pos + 24, end, le, at - pos);
+        return;
+      }
+      case 1: {
+        // Interface Description Block
+        if (len < 20) throw new CaptureError('bad-block', at, `pcapng interface block is too short (${len} bytes)`);
+        const iface: CaptureInterface = { linkType: u16(pos + 8), snapLen: u32(pos + 12), unitsPerSecond: 1e6, tsOffset: 0 };
+        forEachOption(d, pos + 16, end, le, at - pos, (code, o, olen) => {
+          if (code === 9 && olen >= 1) {
+            const r = d[o];
+            iface.unitsPerSecond = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
+          } else if (code === 14 && olen >= 8) {
+            const hi = le ? d.readInt32LE(o + 4) : d.readInt32BE(o);
+            const lo = le ? d.readUInt32LE(o) : d.readUInt32BE(o + 4);
+            iface.tsOffset = hi * 4294967296 + lo;
+          } else if (code === 2) {
+            iface.name = d.toString('utf8', o, o + olen);
+          }
+        });
+        this.section!.ifaces.push(this.interfaces.length);
+        this.interfaces.push(iface);
+        return;
+      }
+      case 6:
+      case 2: {
+        // Enhanced Packet Block, obsolete Packet Block
+        if (len < 32) throw new CaptureError('bad-block', at, `pcapng packet block is too short (${len} bytes)`);
+        const local = type === 6 ? u32(pos + 8) : u16(pos + 8);
+        const id = this.section!.ifaces[local];
+        if (id === undefined) throw new CaptureError('bad-interface', at + 8, `pcapng packet names interface ${local}, but the section describes only ${this.section!.ifaces.length}`);
+        const capLen = u32(pos + 20);
+        const origLen = u32(pos + 24);
+        if (capLen > end - (pos + 28)) throw new CaptureError('bad-caplen', at + 20, `pcapng packet claims ${capLen} captured bytes but its block holds only ${end - pos - 28}`);
+        if (capLen > MAX_PACKET_SIZE) throw new CaptureError('bad-caplen', at + 20, `pcapng packet claims ${capLen} captured bytes, more than the maximum of ${MAX_PACKET_SIZE}`);
+        checkOptions(d, pos + 28 + pad4(capLen), end, le, at - pos);
+        this.deliver(id, u32(pos + 12), u32(pos + 16), capLen, origLen, d, pos + 28, at);
+        return;
+      }
+      case 3: {
+        // Simple Packet Block: always interface 0, no timestamp.
+        const id = this.section!.ifaces[0];
+        if (id === undefined) throw new CaptureError('bad-interface', at, 'pcapng simple packet block without an interface description');
+        const origLen = u32(pos + 8);
+        const iface = this.interfaces[id];
+        let capLen = Math.min(origLen, end - (pos + 12));
+        if (iface.snapLen > 0) capLen = Math.min(capLen, iface.snapLen);
+        this.deliver(id, 0, 0, capLen, origLen, d, pos + 12, at);
+        return;
+      }
+      default:
+        return; // NRB, ISB, DSB, custom and unknown blocks carry nothing we analyse
+    }
+  }
+
+  private deliver(id: number, hi: number, lo: number, capLen: number, origLen: number, d: Buffer, dataPos: number, at: number): void {
+    const iface = this.interfaces[id];
+    let sec: number;
+    let nsec: number;
+    const u = iface.unitsPerSecond;
+    const units = hi * 4294967296 + lo;
+    if ((u === 1e6 || u === 1e3 || u === 1) && units <= Number.MAX_SAFE_INTEGER) {
+      sec = Math.floor(units / u);
+      nsec = (units - sec * u) * (1e9 / u);
+      if (nsec < 0) {
+        sec -= 1;
+        nsec += 1e9;
+      } else if (nsec >= 1e9) {
+        sec += 1;
+        nsec -= 1e9;
+      }
+    } else {
+      // Exact 64-bit arithmetic, truncating like Wireshark's wiretap.
+      const t = (BigInt(hi) << 32n) | BigInt(lo);
+      const U = BigInt(u);
+      sec = Number(t / U);
+      nsec = Number(((t % U) * 1000000000n) / U);
+    }
+    this.packets++;
+    this.onRecord({
+      frame: this.packets,
+      linkType: iface.linkType,
+      interfaceId: id,
+      tsSec: sec + iface.tsOffset,
+      tsNsec: nsec,
+      capLen,
+      origLen,
+      buf: d,
+      offset: dataPos,
+      fileOffset: at,
+    });
+  }
+}
+
+function isPcapMagic(m: number): boolean {
+  return (
+    m === 0xa1b2c3d4 || m === 0xd4c3b2a1 || m === 0xa1b23c4d || m === 0x4d3cb2a1 || m === 0xa1b2cd34 || m === 0x34cdb2a1
+  );
+}
+
+function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** Walk pcapng options in [o, end); throws `bad-option` if one runs past the block. */
+function forEachOption(d: Buffer, o: number, end: number, le: boolean, fileDelta: number, fn?: (code: number, valueAt: number, len: number) => void): void {
+  while (o + 4 <= end) {
+    const code = le ? d.readUInt16LE(o) : d.readUInt16BE(o);
+    const olen = le ? d.readUInt16LE(o + 2) : d.readUInt16BE(o + 2);
+    if (code === 0) return; // opt_endofopt
+    if (o + 4 + olen > end) {
+      throw new CaptureError('bad-option', fileDelta + o, `pcapng option ${code} claims ${olen} bytes but only ${end - o - 4} remain in its block`);
+    }
+    fn?.(code, o + 4, olen);
+    o += 4 + pad4(olen);
+  }
+}
+
+function checkOptions(d: Buffer, o: number, end: number, le: boolean, fileDelta: number): void {
+  forEachOption(d, o, end, le, fileDelta);
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * wirenote command line.
+ *   wirenote fields -r FILE -e FIELD [-e FIELD …]   tshark-compatible field output
+ *   wirenote fields --list                           the supported fields
+ */
+import { readCaptureFile } from '../capture/file';
+import { FIELD_NAMES } from '../fields/registry';
+import { runFields, UnknownFieldError } from '../fields/run';
+
+const USAGE = `usage:
+  wirenote fields -r FILE -e FIELD [-e FIELD ...] [--http-ports-by-content]
+  wirenote fields --list`;
+
+async function fieldsCommand(args: string[]): Promise<number> {
+  let file: string | undefined;
+  const fields: string[] = [];
+  let reportPorts = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-r') file = args[++i];
+    else if (a === '-e') fields.push(args[++i]);
+    else if (a === '--list') {
+      process.stdout.write(FIELD_NAMES.join('\n') + '\n');
+      return 0;
+    } else if (a === '--http-ports-by-content') reportPorts = true;
+    else if (a === '-T' || a === '-E') i++; // accepted for tshark compatibility (always fields, header, tab)
+    else if (a === '-2') continue;
+    else {
+      process.stderr.write(`wirenote fields: unexpected argument "${a}"\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  if (!file || fields.length === 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const out: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (out.length) process.stdout.write(out.join(''));
+    out.length = 0;
+    size = 0;
+  };
+  try {
+    const res = await runFields((cb) => readCaptureFile(file!, cb), fields, (line) => {
+      out.push(line + '\n');
+      size += line.length;
+      if (size > 1 << 16) flush();
+    });
+    flush();
+    for (const w of res.read.warnings) process.stderr.write(`wirenote: warning: ${w.message}\n`);
+    if (reportPorts) process.stderr.write(`http-ports-by-content: ${res.httpPortsByContent.join(',')}\n`);
+    if (res.read.error) {
+      process.stderr.write(`wirenote: ${file}: ${res.read.error.message}\nwirenote: ${res.read.packets} packets were read before the error.\n`);
+      return 1;
+    }
+    return 0;
+  } catch (e) {
+    flush();
+    if (e instanceof UnknownFieldError) {
+      process.stderr.write(`wirenote fields: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'fields':
+      return fieldsCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return cmd ? 0 : 2;
+    default:
+      process.stderr.write(`wirenote: unknown command "${cmd}"\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`wirenote: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,116 @@
+/**
+ * Link layer: find where the network-layer packet starts and which protocol it is.
+ *
+ * Returns the EtherType-style protocol number of the payload (0x0800 IPv4, 0x86dd IPv6) or 0 for
+ * anything else, and the payload offset in `linkOut.offset`.
+ */
+export const LINKTYPE = {
+  NULL: 0,
+  ETHERNET: 1,
+  RAW_OPENBSD: 12, // LINKTYPE_RAW's old value on some platforms
+  RAW_BSDOS: 14,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_IPV6 = 0x86dd;
+
+/** Link types this library decodes down to IP. */
+export const SUPPORTED_LINKTYPES: ReadonlySet<number> = new Set(Object.values(LINKTYPE));
+
+export interface LinkResult {
+  /** Offset of the network-layer header. */
+  offset: number;
+  /** 0x0800, 0x86dd, or 0 when the payload is not IP. */
+  proto: number;
+}
+
+/** BSD address families as loopback headers write them (Linux, BSDs, macOS, Windows/Npcap). */
+function familyToProto(af: number): number {
+  if (af === 2) return ETHERTYPE_IPV4;
+  if (af === 10 || af === 24 || af === 28 || af === 30) return ETHERTYPE_IPV6;
+  return 0;
+}
+
+function versionNibble(b: Buffer, off: number, end: number): number {
+  if (off >= end) return 0;
+  const v = b[off] >> 4;
+  return v === 4 ? ETHERTYPE_IPV4 : v === 6 ? ETHERTYPE_IPV6 : 0;
+}
+
+/** Decode the link header of one frame occupying b[off, end). */
+export function decodeLink(linkType: number, b: Buffer, off: number, end: number, out: LinkResult): boolean {
+  switch (linkType) {
+    case LINKTYPE.ETHERNET: {
+      if (end - off < 14) return notIp(out, end);
+      let type = b.readUInt16BE(off + 12);
+      let o = off + 14;
+      // 802.1Q / 802.1ad / QinQ tags: 4 bytes each (TCI + inner EtherType).
+      while ((type === 0x8100 || type === 0x88a8 || type === 0x9100) && end - o >= 4) {
+        type = b.readUInt16BE(o + 2);
+        o += 4;
+      }
+      out.offset = o;
+      out.proto = type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? type : 0;
+      return true;
+    }
+    case LINKTYPE.NULL: {
+      // Host byte order of the capturing machine: a value above 0xffff means the other order.
+      if (end - off < 4) return notIp(out, end);
+      let af = b.readUInt32LE(off);
+      if (af & 0xffff0000) af = b.readUInt32BE(off);
+      out.offset = off + 4;
+      out.proto = familyToProto(af);
+      return true;
+    }
+    case LINKTYPE.LOOP: {
+      if (end - off < 4) return notIp(out, end);
+      out.offset = off + 4;
+      out.proto = familyToProto(b.readUInt32BE(off));
+      return true;
+    }
+    case LINKTYPE.RAW:
+    case LINKTYPE.RAW_OPENBSD:
+    case LINKTYPE.RAW_BSDOS:
+      out.offset = off;
+      out.proto = versionNibble(b, off, end);
+      return true;
+    case LINKTYPE.IPV4:
+      out.offset = off;
+      out.proto = ETHERTYPE_IPV4;
+      return true;
+    case LINKTYPE.IPV6:
+      out.offset = off;
+      out.proto = ETHERTYPE_IPV6;
+      return true;
+    case LINKTYPE.LINUX_SLL: {
+      if (end - off < 16) return notIp(out, end);
+      out.offset = off + 16;
+      const t = b.readUInt16BE(off + 14);
+      out.proto = t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6 ? t : 0;
+      return true;
+    }
+    case LINKTYPE.LINUX_SLL2: {
+      if (end - off < 20) return notIp(out, end);
+      out.offset = off + 20;
+      const t = b.readUInt16BE(off);
+      out.proto = t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6 ? t : 0;
+      return true;
+    }
+    default:
+      out.offset = off;
+      out.proto = 0;
+      return false;
+  }
+}
+
+function notIp(out: LinkResult, end: number): boolean {
+  out.offset = end;
+  out.proto = 0;
+  return true;
+}

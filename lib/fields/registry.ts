@@ -1,0 +1,178 @@
+/**
+ * tshark-compatible display fields. Each field turns one frame's analysis into the text
+ * `tshark -T fields -e NAME` prints for it ('' when the field is absent; several occurrences
+ * joined by ',').
+ */
+import { Packet } from '../decode/packet';
+import { TcpConversation, TcpFrameInfo, TA } from '../tcp/analysis';
+import { HttpMessage, messageHeader } from '../http/analyzer';
+import { TH_SYN } from '../decode/tcp';
+import { formatNs, formatSeconds, NsTime, nstimeDelta } from '../util/time';
+
+export interface FieldContext {
+  p: Packet;
+  /** Per-frame TCP analysis (second pass). */
+  t?: TcpFrameInfo;
+  /** The same conversation's state at the end of the capture (first pass). */
+  final?: TcpConversation;
+  /** Completeness value tshark shows on this frame. */
+  completeness: number;
+  rel: NsTime;
+  delta: NsTime;
+  /** HTTP messages dissected in this frame. */
+  http: HttpMessage[];
+  /** Frames in which PDUs this frame contributes to were reassembled. */
+  reassembledIn: number[];
+  /** Segment counts of PDUs reassembled in this frame. */
+  segmentCount: number[];
+}
+
+type Extract = (c: FieldContext) => string;
+
+const hasTcp = (c: FieldContext) => c.p.tcp !== undefined;
+const tcpOk = (c: FieldContext) => c.t !== undefined && !c.t.bogus;
+const flag = (bit: number): Extract => (c) => (tcpOk(c) && c.t!.flags & bit ? '1' : '');
+const ifTcp = (f: (c: FieldContext) => string | number): Extract => (c) => (hasTcp(c) ? String(f(c)) : '');
+const ifAnalysed = (f: (c: FieldContext) => string | number): Extract => (c) => (tcpOk(c) ? String(f(c)) : '');
+
+function finalFlows(c: FieldContext) {
+  const f = c.final!;
+  return c.t!.dir1 ? { fwd: f.flow1, rev: f.flow2 } : { fwd: f.flow2, rev: f.flow1 };
+}
+
+function optionHex(c: FieldContext, kind: number): string {
+  const h = c.p.tcp;
+  if (!h) return '';
+  return h.options
+    .filter((o) => o.kind === kind)
+    .map((o) => c.p.bytes.toString('hex', o.offset, o.offset + o.length))
+    .join(',');
+}
+
+function joinHttp(c: FieldContext, pick: (m: HttpMessage) => string | number | undefined): string {
+  const out: string[] = [];
+  for (const m of c.http) {
+    const v = pick(m);
+    if (v !== undefined && v !== '') out.push(String(v));
+  }
+  return out.join(',');
+}
+
+const header = (name: string): Extract => (c) => joinHttp(c, (m) => messageHeader(m, name));
+
+function relTime(aSec: number, aNsec: number, bSec: number, bNsec: number): string {
+  return formatSeconds(nstimeDelta(aSec, aNsec, bSec, bNsec));
+}
+
+/** Window size as tshark prints it: scaled on non-SYN segments when the scale is known. */
+function calculatedWindow(c: FieldContext): number {
+  const h = c.p.tcp!;
+  if (h.flags & TH_SYN) return h.window;
+  const ws = finalFlows(c).fwd.winScale;
+  return ws >= 0 ? h.window * 2 ** ws : h.window;
+}
+
+export const FIELDS: Record<string, Extract> = {
+  'frame.number': (c) => String(c.p.frame),
+  'frame.time_relative': (c) => formatSeconds(c.rel),
+  'frame.time_delta': (c) => formatSeconds(c.delta),
+  'frame.len': (c) => String(c.p.origLen),
+  'frame.cap_len': (c) => String(c.p.capLen),
+  'ip.src': (c) => (c.p.ipVersion === 4 ? c.p.ipSrc : ''),
+  'ip.dst': (c) => (c.p.ipVersion === 4 ? c.p.ipDst : ''),
+  'ipv6.src': (c) => (c.p.ipVersion === 6 ? c.p.ipSrc : ''),
+  'ipv6.dst': (c) => (c.p.ipVersion === 6 ? c.p.ipDst : ''),
+  'tcp.srcport': ifTcp((c) => c.p.tcp!.srcPort),
+  'tcp.dstport': ifTcp((c) => c.p.tcp!.dstPort),
+  'tcp.stream': ifTcp((c) => c.t!.conv.stream),
+  'tcp.len': ifAnalysed((c) => c.p.tcp!.payloadLen),
+  'tcp.seq': ifTcp((c) => (c.t!.bogus ? c.p.tcp!.seq : c.t!.seqRel)),
+  'tcp.seq_raw': ifTcp((c) => c.p.tcp!.seq),
+  'tcp.nxtseq': ifAnalysed((c) => c.t!.nextSeqRel),
+  'tcp.ack': ifTcp((c) => (c.t!.bogus ? c.p.tcp!.ack : c.t!.ackRel)),
+  'tcp.ack_raw': ifTcp((c) => c.p.tcp!.ack),
+  'tcp.hdr_len': ifTcp((c) => c.p.tcp!.hdrLen),
+  'tcp.flags': ifTcp((c) => '0x' + c.p.tcp!.flags.toString(16).padStart(4, '0')),
+  'tcp.flags.str': ifTcp((c) => flagsString(c.p.tcp!.flags)),
+  'tcp.window_size_value': ifTcp((c) => c.p.tcp!.window),
+  'tcp.window_size': ifAnalysed(calculatedWindow),
+  'tcp.window_size_scalefactor': (c) => {
+    if (!tcpOk(c) || c.p.tcp!.flags & TH_SYN) return '';
+    const ws = finalFlows(c).fwd.winScale;
+    return String(ws >= 0 ? 2 ** ws : ws);
+  },
+  'tcp.options.mss_val': (c) => (tcpOk(c) && c.p.tcp!.mss !== undefined ? String(c.p.tcp!.mss) : ''),
+  'tcp.options.wscale.shift': (c) => (tcpOk(c) && c.p.tcp!.wscale !== undefined ? String(c.p.tcp!.wscale) : ''),
+  'tcp.options.sack_perm': (c) => (tcpOk(c) ? optionHex(c, 4) : ''),
+  'tcp.options.timestamp.tsval': (c) => (tcpOk(c) && c.p.tcp!.tsval !== undefined ? String(c.p.tcp!.tsval) : ''),
+  'tcp.options.sack_le': (c) => sackEdges(c, 0),
+  'tcp.options.sack_re': (c) => sackEdges(c, 1),
+  'tcp.completeness': ifTcp((c) => c.completeness),
+  'tcp.analysis.acks_frame': (c) => (tcpOk(c) && c.t!.acksFrame ? String(c.t!.acksFrame) : ''),
+  'tcp.analysis.ack_rtt': (c) => (tcpOk(c) && c.t!.acksFrame && c.t!.ackRttNs ? formatNs(c.t!.ackRttNs) : ''),
+  'tcp.analysis.initial_rtt': (c) => (tcpOk(c) && c.t!.hasTa && c.final!.irttNs ? formatNs(c.final!.irttNs) : ''),
+  'tcp.analysis.bytes_in_flight': (c) => (tcpOk(c) && c.t!.bytesInFlight ? String(c.t!.bytesInFlight) : ''),
+  'tcp.analysis.push_bytes_sent': (c) => (tcpOk(c) && c.t!.pushBytesSent ? String(c.t!.pushBytesSent) : ''),
+  'tcp.analysis.retransmission': (c) =>
+    tcpOk(c) && c.t!.flags & (TA.RETRANSMISSION | TA.FAST_RETRANSMISSION) ? '1' : '',
+  'tcp.analysis.fast_retransmission': flag(TA.FAST_RETRANSMISSION),
+  'tcp.analysis.spurious_retransmission': flag(TA.SPURIOUS_RETRANSMISSION),
+  'tcp.analysis.out_of_order': flag(TA.OUT_OF_ORDER),
+  'tcp.analysis.lost_segment': flag(TA.LOST_PACKET),
+  'tcp.analysis.ack_lost_segment': flag(TA.ACK_LOST_PACKET),
+  // Wireshark adds this item twice (once among the flags, once beside the duplicate-ACK count).
+  'tcp.analysis.duplicate_ack': (c) => (tcpOk(c) && c.t!.dupAckNum && c.t!.flags & TA.DUPLICATE_ACK ? '1,1' : ''),
+  'tcp.analysis.duplicate_ack_num': (c) => (tcpOk(c) && c.t!.dupAckNum ? String(c.t!.dupAckNum) : ''),
+  'tcp.analysis.duplicate_ack_frame': (c) => (tcpOk(c) && c.t!.dupAckNum ? String(c.t!.dupAckFrame) : ''),
+  'tcp.analysis.zero_window': flag(TA.ZERO_WINDOW),
+  'tcp.analysis.zero_window_probe': flag(TA.ZERO_WINDOW_PROBE),
+  'tcp.analysis.window_update': flag(TA.WINDOW_UPDATE),
+  'tcp.analysis.window_full': flag(TA.WINDOW_FULL),
+  'tcp.analysis.keep_alive': flag(TA.KEEP_ALIVE),
+  'tcp.analysis.keep_alive_ack': flag(TA.KEEP_ALIVE_ACK),
+  'tcp.reassembled_in': (c) => c.reassembledIn.join(','),
+  'tcp.segment.count': (c) => c.segmentCount.join(','),
+  'http.request.method': (c) => joinHttp(c, (m) => m.method),
+  'http.request.uri': (c) => joinHttp(c, (m) => m.uri),
+  'http.request.version': (c) => joinHttp(c, (m) => (m.isRequest ? m.version : undefined)),
+  'http.host': header('host'),
+  'http.user_agent': header('user-agent'),
+  'http.response.code': (c) => joinHttp(c, (m) => m.code),
+  'http.response.phrase': (c) => joinHttp(c, (m) => m.phrase),
+  'http.content_length_header': header('content-length'),
+  'http.content_type': header('content-type'),
+  'http.server': header('server'),
+  'http.connection': header('connection'),
+  'http.last_modified': header('last-modified'),
+  'http.cache_control': header('cache-control'),
+  'http.request_in': (c) => joinHttp(c, (m) => (m.isRequest ? undefined : m.exchange.request?.frame)),
+  'http.response_in': (c) => joinHttp(c, (m) => (m.isRequest ? m.exchange.response?.frame : undefined)),
+  'http.time': (c) =>
+    joinHttp(c, (m) => {
+      const rq = m.isRequest ? undefined : m.exchange.request;
+      return rq ? relTime(m.tsSec, m.tsNsec, rq.tsSec, rq.tsNsec) : undefined;
+    }),
+  'http.prev_request_in': (c) => joinHttp(c, (m) => m.exchange.prev?.request?.frame),
+  'http.next_request_in': (c) => joinHttp(c, (m) => m.exchange.next?.request?.frame),
+  'http.prev_response_in': (c) => joinHttp(c, (m) => (m.isRequest ? undefined : m.exchange.prev?.response?.frame)),
+  'http.next_response_in': (c) => joinHttp(c, (m) => (m.isRequest ? undefined : m.exchange.next?.response?.frame)),
+};
+
+export const FIELD_NAMES: readonly string[] = Object.keys(FIELDS);
+
+/** tcp.flags.str: one character per flag bit, high to low, '·' when clear. */
+export function flagsString(flags: number): string {
+  const letters = 'RRRNCEUAPRSF';
+  let s = '';
+  for (let i = 0; i < 12; i++) s += (flags >> (11 - i)) & 1 ? letters[i] : '\u00b7';
+  return s;
+}
+
+function sackEdges(c: FieldContext, which: 0 | 1): string {
+  if (!tcpOk(c) || !c.p.tcp!.sack) return '';
+  const base = finalFlows(c).rev.baseSeq;
+  const out: number[] = [];
+  const s = c.p.tcp!.sack;
+  for (let i = which; i < s.length; i += 2) out.push((s[i] - base) >>> 0);
+  return out.join(',');
+}

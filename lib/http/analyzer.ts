@@ -1,0 +1,202 @@
+/**
+ * HTTP/1.x over TCP: reassembles requests and responses per connection (through
+ * tcp/reassembly), pairs them the way Wireshark 4.0 does, and recognises TLS on any port so
+ * later layers can say "this is HTTPS, not HTTP".
+ */
+import { Packet } from '../decode/packet';
+import { TH_FIN } from '../decode/tcp';
+import { TcpConversation, TcpFrameInfo } from '../tcp/analysis';
+import { FlowReassembler } from '../tcp/reassembly';
+import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN } from './dissect';
+import { HTTP_METHODS, MessageHead, headerValue } from './message';
+import { ONE_MORE_SEGMENT, UNTIL_FIN } from '../tcp/reassembly';
+
+/** TCP ports on which tshark 4.0 decodes HTTP by default. */
+export const TSHARK_HTTP_PORTS: ReadonlySet<number> = new Set([80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710]);
+
+export type AppProtocol = 'http' | 'tls' | 'unknown';
+
+export interface HttpMessage {
+  /** Frame in which the message was complete (where Wireshark shows it). */
+  frame: number;
+  stream: number;
+  conv: TcpConversation;
+  isRequest: boolean;
+  method?: string;
+  uri?: string;
+  version?: string;
+  code?: number;
+  phrase?: string;
+  headers: Array<[string, string]>;
+  /** Body length on the wire after de-chunking (before content decoding). */
+  bodyLength: number;
+  /** The body, when the analyzer keeps bodies. */
+  body?: Buffer;
+  tsSec: number;
+  tsNsec: number;
+  /** Frames whose bytes make up this message (the last is `frame`). */
+  frames: number[];
+  /** Request/response pairing (Wireshark's req_res entry). */
+  exchange: HttpExchange;
+}
+
+export interface HttpExchange {
+  index: number;
+  request?: HttpMessage;
+  response?: HttpMessage;
+  prev?: HttpExchange;
+  next?: HttpExchange;
+}
+
+export interface HttpAnalyzerOptions {
+  /** Ports decoded as HTTP whatever the content (default: tshark's list). */
+  ports?: ReadonlySet<number>;
+  /** Also decode a connection as HTTP when its first payload looks like HTTP (default true). */
+  detectByContent?: boolean;
+  /** Keep message bodies (default false: memory stays per-connection). */
+  keepBodies?: boolean;
+}
+
+export interface HttpEvents {
+  onMessage?(m: HttpMessage): void;
+  /** Frames of a multi-segment PDU completed in `finalFrame` (tcp.reassembled_in / segment.count). */
+  onReassembled?(frames: number[], finalFrame: number, segmentCount: number): void;
+}
+
+interface ConvState {
+  protocol: AppProtocol;
+  decided: boolean;
+  flows: [FlowReassembler, FlowReassembler] | undefined;
+  tail?: HttpExchange;
+  count: number;
+  current?: Packet;
+  currentFrames: number[];
+}
+
+/** Looks like the start of an HTTP/1.x message. */
+export function looksLikeHttp(b: Buffer, off: number, end: number): boolean {
+  const s = b.toString('latin1', off, Math.min(end, off + 24));
+  if (s.startsWith('HTTP/1.')) return true;
+  const sp = s.indexOf(' ');
+  return sp > 0 && HTTP_METHODS.has(s.slice(0, sp));
+}
+
+/** A TLS record header: handshake/alert/CCS/application data, version 3.x. */
+export function looksLikeTls(b: Buffer, off: number, end: number): boolean {
+  return end - off >= 5 && b[off] >= 0x14 && b[off] <= 0x17 && b[off + 1] === 3 && b[off + 2] <= 4;
+}
+
+export class HttpAnalyzer {
+  private readonly states = new Map<TcpConversation, ConvState>();
+  private readonly ports: ReadonlySet<number>;
+  private readonly detect: boolean;
+  private readonly keepBodies: boolean;
+
+  constructor(
+    private readonly events: HttpEvents = {},
+    opts: HttpAnalyzerOptions = {},
+  ) {
+    this.ports = opts.ports ?? TSHARK_HTTP_PORTS;
+    this.detect = opts.detectByContent ?? true;
+    this.keepBodies = opts.keepBodies ?? false;
+  }
+
+  /** The application protocol recognised on a connection. */
+  protocolOf(conv: TcpConversation): AppProtocol {
+    return this.states.get(conv)?.protocol ?? 'unknown';
+  }
+
+  /** Feed every TCP frame after TCP analysis, in capture order. */
+  frame(p: Packet, t: TcpFrameInfo): void {
+    const h = p.tcp!;
+    if (t.bogus) return;
+    const conv = t.conv;
+    let st = this.states.get(conv);
+    if (!st) {
+      st = { protocol: 'unknown', decided: false, flows: undefined, count: 0, currentFrames: [] };
+      this.states.set(conv, st);
+      if (this.ports.has(h.srcPort) || this.ports.has(h.dstPort)) this.enableHttp(st, conv);
+    }
+    const fin = (h.flags & TH_FIN) !== 0;
+    const complete = p.payloadCaptured >= h.payloadLen;
+    if (!st.decided && h.payloadLen > 0 && p.payloadCaptured > 0) {
+      const end = p.payloadOffset + p.payloadCaptured;
+      if (looksLikeHttp(p.bytes, p.payloadOffset, end)) {
+        st.protocol = 'http';
+        if (this.detect && !st.flows) this.enableHttp(st, conv);
+      } else if (looksLikeTls(p.bytes, p.payloadOffset, end)) {
+        st.protocol = 'tls';
+      }
+      st.decided = true;
+    }
+    if (!st.flows) return;
+    if (!complete && !fin) return; // snaplen-cut payload cannot be reassembled
+    const payload = complete ? p.bytes.subarray(p.payloadOffset, p.payloadOffset + h.payloadLen) : Buffer.alloc(0);
+    if (payload.length === 0 && !fin) return;
+    st.current = p;
+    st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, payload, fin);
+    st.current = undefined;
+  }
+
+  private enableHttp(st: ConvState, conv: TcpConversation): void {
+    const mk = () =>
+      new FlowReassembler(
+        (data, frame, endOfStream) => this.dissect(st, conv, data, frame, endOfStream),
+        {
+          onReassembled: (frames, finalFrame, count) => this.events.onReassembled?.(frames, finalFrame, count),
+          onRetransmittedSegment: (frame, finalFrame) => this.events.onReassembled?.([frame], finalFrame, 0),
+        },
+      );
+    st.flows = [mk(), mk()];
+    if (st.protocol === 'unknown') st.protocol = 'http';
+  }
+
+  private dissect(st: ConvState, conv: TcpConversation, data: Buffer, frame: number, endOfStream: boolean) {
+    const r = dissectHttp(data, data.length, { endOfStream });
+    const p = st.current!;
+    for (const m of r.messages) {
+      st.protocol = 'http';
+      this.record(st, conv, m.head, m.body, frame, p);
+    }
+    const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
+    return { desegmentOffset: r.desegmentOffset, desegmentLen: len };
+  }
+
+  private record(st: ConvState, conv: TcpConversation, head: MessageHead, body: Buffer, frame: number, p: Packet): void {
+    const isRequest = head.start.kind === 'request';
+    let ex: HttpExchange;
+    if (isRequest || !st.tail || st.tail.response) {
+      // A request opens a new exchange; so does a response with nothing to answer.
+      ex = { index: st.count++, prev: st.tail };
+      if (st.tail) st.tail.next = ex;
+      st.tail = ex;
+    } else {
+      ex = st.tail;
+    }
+    const m: HttpMessage = {
+      frame,
+      stream: conv.stream,
+      conv,
+      isRequest,
+      method: head.start.method,
+      uri: head.start.uri,
+      version: head.start.version,
+      code: head.start.code,
+      phrase: head.start.phrase,
+      headers: head.headers,
+      bodyLength: body.length,
+      body: this.keepBodies ? Buffer.from(body) : undefined,
+      tsSec: p.tsSec,
+      tsNsec: p.tsNsec,
+      frames: [frame],
+      exchange: ex,
+    };
+    if (isRequest) ex.request = m;
+    else ex.response = m;
+    this.events.onMessage?.(m);
+  }
+}
+
+export function messageHeader(m: HttpMessage, name: string): string | undefined {
+  return headerValue({ start: { kind: 'other' }, headers: m.headers, bodyStart: 0 }, name);
+}

@@ -1,0 +1,96 @@
+/**
+ * Split a run of stream bytes into HTTP/1.x messages, and say how many more bytes are needed
+ * when the last message is incomplete — the contract Wireshark's TCP reassembly offers its
+ * subdissectors ("desegment_offset / desegment_len"), so the same segments end up in the same
+ * reassembled messages.
+ */
+import { chunkedBodyEnd, contentLength, headerValue, isChunked, MessageHead, parseHead, parseStartLine, findLineEnd } from './message';
+
+/** "Give me at least one more segment." */
+export const DESEGMENT_ONE_MORE_SEGMENT = -1;
+/** "Give me everything until the sender's FIN." */
+export const DESEGMENT_UNTIL_FIN = -2;
+
+export interface ParsedMessage {
+  head: MessageHead;
+  /** Offsets within the buffer handed to `dissectHttp`. */
+  start: number;
+  bodyStart: number;
+  end: number;
+  /** The (de-chunked, still content-encoded) body. */
+  body: Buffer;
+}
+
+export interface DissectResult {
+  messages: ParsedMessage[];
+  /** Offset of the first byte of an incomplete message, when more data is needed. */
+  desegmentOffset: number;
+  /** 0 when nothing more is needed, a byte count, or one of the DESEGMENT_* constants. */
+  desegmentLen: number;
+}
+
+export interface DissectOptions {
+  /** The data ends with the sender's FIN (a close-delimited body is complete). */
+  endOfStream: boolean;
+}
+
+/**
+ * Dissect `b[0, end)`, which starts at a message boundary (or is continuation data that is not a
+ * message start, which is consumed as is).
+ */
+export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): DissectResult {
+  const messages: ParsedMessage[] = [];
+  let off = 0;
+  while (off < end) {
+    const lineEnd = findLineEnd(b, off, end);
+    const firstLine = b.toString('latin1', off, lineEnd < 0 ? Math.min(end, off + 4096) : lineEnd);
+    const start = parseStartLine(firstLine);
+    if (start.kind === 'other') {
+      // Continuation data: not a message start, nothing to reassemble.
+      return { messages, desegmentOffset: 0, desegmentLen: 0 };
+    }
+    const head = parseHead(b, off, end);
+    if (!head) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
+    const bodyStart = head.bodyStart;
+    let bodyEnd: number;
+    let body: Buffer;
+    const cl = contentLength(head);
+    if (isChunked(head)) {
+      const parts: Buffer[] = [];
+      const e = chunkedBodyEnd(b, bodyStart, end, parts);
+      if (e < 0) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
+      bodyEnd = e;
+      body = Buffer.concat(parts);
+    } else if (cl !== undefined) {
+      if (end - bodyStart < cl) return { messages, desegmentOffset: off, desegmentLen: cl - (end - bodyStart) };
+      bodyEnd = bodyStart + cl;
+      body = b.subarray(bodyStart, bodyEnd);
+    } else if (head.start.kind === 'response' && mayHaveBody(head)) {
+      // Close-delimited body (RFC 9112 §6.3 item 8): it runs to the end of the connection.
+      if (!opts.endOfStream && closeDelimited(head)) {
+        return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_UNTIL_FIN };
+      }
+      bodyEnd = end;
+      body = b.subarray(bodyStart, end);
+    } else {
+      bodyEnd = bodyStart;
+      body = b.subarray(bodyStart, bodyStart);
+    }
+    messages.push({ head, start: off, bodyStart, end: bodyEnd, body });
+    off = bodyEnd;
+  }
+  return { messages, desegmentOffset: 0, desegmentLen: 0 };
+}
+
+function mayHaveBody(h: MessageHead): boolean {
+  const c = h.start.code ?? 0;
+  return !(c >= 100 && c < 200) && c !== 204 && c !== 304;
+}
+
+/** The response's body can only end with the connection: HTTP/1.0 or "Connection: close". */
+function closeDelimited(h: MessageHead): boolean {
+  const conn = (headerValue(h, 'connection') ?? '').toLowerCase();
+  if (conn.includes('close')) return true;
+  if (h.start.version === 'HTTP/1.0' && !conn.includes('keep-alive')) return true;
+  return false;
+}

@@ -1,0 +1,482 @@
+/**
+ * TCP conversation analysis, computed the way Wireshark 4.0 computes it with its default
+ * preferences (relative sequence numbers, "analyze TCP sequence numbers", bytes in flight).
+ *
+ * Terms follow Wireshark's packet-tcp.c so the two can be read side by side:
+ *  - a conversation has two flows; `fwd` is the flow of the current segment, `rev` the other;
+ *  - `nextseq` is the highest sequence number seen + its length (RFC 9293 SND.NXT as observed);
+ *  - `maxseqtobeacked` is the highest contiguous sequence number seen;
+ *  - `lastack` is the last acknowledgement number sent on the flow.
+ * Sequence comparisons are modulo 2^32 (RFC 9293 §3.4, "sequence number arithmetic").
+ */
+import { Packet } from '../decode/packet';
+import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../decode/tcp';
+
+/** Analysis flags (Wireshark's TCP_A_*). */
+export const TA = {
+  RETRANSMISSION: 0x0001,
+  LOST_PACKET: 0x0002,
+  ACK_LOST_PACKET: 0x0004,
+  KEEP_ALIVE: 0x0008,
+  DUPLICATE_ACK: 0x0010,
+  ZERO_WINDOW: 0x0020,
+  ZERO_WINDOW_PROBE: 0x0040,
+  ZERO_WINDOW_PROBE_ACK: 0x0080,
+  KEEP_ALIVE_ACK: 0x0100,
+  OUT_OF_ORDER: 0x0200,
+  FAST_RETRANSMISSION: 0x0400,
+  WINDOW_UPDATE: 0x0800,
+  WINDOW_FULL: 0x1000,
+  REUSED_PORTS: 0x2000,
+  SPURIOUS_RETRANSMISSION: 0x4000,
+} as const;
+
+/** Conversation completeness bits (tcp.completeness). */
+export const COMPLETENESS = { SYN: 1, SYN_ACK: 2, ACK: 4, DATA: 8, FIN: 16, RST: 32 } as const;
+
+/** Wireshark stops remembering unacknowledged segments past this many per flow. */
+const MAX_UNACKED_SEGMENTS = 10000;
+
+export const seqLT = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+export const seqLE = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
+export const seqGT = (a: number, b: number): boolean => ((a - b) | 0) > 0;
+const u32 = (x: number): number => x >>> 0;
+
+interface Unacked {
+  frame: number;
+  seq: number;
+  nextseq: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
+/** One direction of a conversation (Wireshark's tcp_flow_t). */
+export class TcpFlow {
+  baseSeq = 0;
+  baseSeqSet = false;
+  /** Window scale shift; -1 unknown (handshake not seen), -2 no scaling in use. */
+  winScale = -1;
+  /** Last window advertised on this flow, already scaled. */
+  window = 0xffffffff;
+  nextseq = 0;
+  nextseqFrame = 0;
+  nextseqSec = 0;
+  nextseqNsec = 0;
+  maxseqtobeacked = 0;
+  lastack = 0;
+  lastackSec = 0;
+  lastackNsec = 0;
+  lastnondupack = 0;
+  dupacknum = 0;
+  lastSegmentFlags = 0;
+  validBif = true;
+  pushBytesSent = 0;
+  pushSetLast = false;
+  segments: Unacked[] = [];
+  /** Highest nextseq seen, for spotting retransmitted payload during reassembly. */
+  maxnextseq = 0;
+  /** Address/port of the sender of this flow. */
+  constructor(
+    readonly addr: string,
+    readonly port: number,
+  ) {}
+}
+
+/** One TCP conversation (Wireshark's tcp_analysis). */
+export class TcpConversation {
+  readonly flow1: TcpFlow;
+  readonly flow2: TcpFlow;
+  completeness = 0;
+  /** Initial RTT: first SYN to the ACK that completes the handshake, in ns (0 = unknown). */
+  irttNs = 0;
+  synSec = 0;
+  synNsec = 0;
+  synSeen = false;
+  /** First and last frame of the conversation. */
+  firstFrame: number;
+  lastFrame: number;
+  constructor(
+    readonly stream: number,
+    src: string,
+    srcPort: number,
+    dst: string,
+    dstPort: number,
+    frame: number,
+  ) {
+    this.flow1 = new TcpFlow(src, srcPort);
+    this.flow2 = new TcpFlow(dst, dstPort);
+    this.firstFrame = frame;
+    this.lastFrame = frame;
+  }
+}
+
+/** What the analysis says about one frame (Wireshark's tcp_acked, plus sequence numbers). */
+export interface TcpFrameInfo {
+  conv: TcpConversation;
+  /** True when the frame travels flow1 (the direction of the conversation's first packet). */
+  dir1: boolean;
+  seqRel: number;
+  ackRel: number;
+  nextSeqRel: number;
+  /** Scaled ("calculated") window under the scale known when the frame was analysed. */
+  flags: number;
+  /** A tcp_acked record exists (Wireshark then prints the SEQ/ACK analysis subtree). */
+  hasTa: boolean;
+  acksFrame: number;
+  ackRttNs: number;
+  bytesInFlight: number;
+  pushBytesSent: number;
+  dupAckNum: number;
+  dupAckFrame: number;
+  /** The header was too damaged to analyse (data offset < 5 words or beyond the segment). */
+  bogus: boolean;
+  /** tcp.completeness before this frame updated it. */
+  completenessBefore: number;
+}
+
+function nsDelta(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
+  return (aSec - bSec) * 1e9 + (aNsec - bNsec);
+}
+
+/**
+ * Assigns frames to conversations and analyses sequence numbers. Feed frames in capture order.
+ * Memory: per-conversation state plus the unacknowledged segments of each flow.
+ */
+export class TcpAnalyzer {
+  private readonly table = new Map<string, TcpConversation>();
+  readonly conversations: TcpConversation[] = [];
+  /**
+   * @param keepList keep every conversation in `conversations` (else only the lookup table).
+   * @param secondPass behave like Wireshark's second pass (tshark -2), where a conversation's
+   *   first packet is no longer "new" when completeness is updated.
+   */
+  constructor(
+    private readonly keepList = true,
+    private readonly secondPass = false,
+  ) {}
+
+  get streamCount(): number {
+    return this.nextStream;
+  }
+  private nextStream = 0;
+
+  analyze(p: Packet): TcpFrameInfo | undefined {
+    const h = p.tcp;
+    if (!h) return undefined;
+    const key = p.ipSrc < p.ipDst || (p.ipSrc === p.ipDst && h.srcPort <= h.dstPort)
+      ? `${p.ipSrc}|${h.srcPort}|${p.ipDst}|${h.dstPort}`
+      : `${p.ipDst}|${h.dstPort}|${p.ipSrc}|${h.srcPort}`;
+    let conv = this.table.get(key);
+    let isNew = false;
+    if (!conv) {
+      conv = this.newConversation(key, p);
+      isNew = true;
+    }
+    let dir1 = conv.flow1.addr === p.ipSrc && conv.flow1.port === h.srcPort;
+    let fwd = dir1 ? conv.flow1 : conv.flow2;
+    const flags = h.flags;
+    let taFlags = 0;
+
+    // Port reuse: a new SYN whose ISN differs from the conversation's starts a new conversation.
+    if (!isNew && (flags & (TH_SYN | TH_ACK)) === TH_SYN && fwd.baseSeqSet && h.seq !== fwd.baseSeq) {
+      conv = this.newConversation(key, p);
+      isNew = true;
+      dir1 = true;
+      fwd = conv.flow1;
+      taFlags |= TA.REUSED_PORTS;
+    }
+    conv.lastFrame = p.frame;
+    const rev = dir1 ? conv.flow2 : conv.flow1;
+
+    const info: TcpFrameInfo = {
+      conv,
+      dir1,
+      seqRel: 0,
+      ackRel: 0,
+      nextSeqRel: 0,
+      flags: 0,
+      hasTa: false,
+      acksFrame: 0,
+      ackRttNs: 0,
+      bytesInFlight: 0,
+      pushBytesSent: 0,
+      dupAckNum: 0,
+      dupAckFrame: 0,
+      bogus: h.hdrLen < 20 || h.hdrLen > p.l4End - p.l4Offset,
+      completenessBefore: conv.completeness,
+    };
+    updateCompleteness(conv, flags, h.payloadLen, isNew && !this.secondPass);
+    if (info.bogus) return info;
+
+    // Window scale (RFC 7323 §2.2): only in effect when both SYNs carry the option.
+    if (flags & TH_SYN) {
+      if (h.wscale !== undefined) fwd.winScale = Math.min(h.wscale, 14);
+      if (flags & TH_ACK) {
+        if (h.wscale === undefined || rev.winScale === -2) {
+          fwd.winScale = -2;
+          rev.winScale = -2;
+        }
+      } else if (h.wscale === undefined) {
+        fwd.winScale = -2;
+      }
+    }
+    let window = h.window;
+    if (!(flags & TH_SYN) && fwd.winScale >= 0) window = u32(window * 2 ** fwd.winScale);
+
+    // iRTT: first SYN → the ACK that completes the handshake.
+    if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
+      conv.synSeen = true;
+      conv.synSec = p.tsSec;
+      conv.synNsec = p.tsNsec;
+    }
+    if ((flags & (TH_SYN | TH_ACK)) === TH_ACK && conv.irttNs === 0 && conv.synSeen) {
+      conv.irttNs = nsDelta(p.tsSec, p.tsNsec, conv.synSec, conv.synNsec);
+    }
+
+    this.analyzeSequence(p, h.seq, h.ack, h.payloadLen, flags, window, fwd, rev, info, taFlags);
+    info.seqRel = u32(h.seq - fwd.baseSeq);
+    info.ackRel = flags & TH_ACK ? u32(h.ack - rev.baseSeq) : 0;
+    const nxt = h.seq + h.payloadLen + (flags & (TH_SYN | TH_FIN) ? 1 : 0);
+    info.nextSeqRel = u32(nxt - fwd.baseSeq);
+    return info;
+  }
+
+  private newConversation(key: string, p: Packet): TcpConversation {
+    const h = p.tcp!;
+    const conv = new TcpConversation(this.nextStream++, p.ipSrc, h.srcPort, p.ipDst, h.dstPort, p.frame);
+    this.table.set(key, conv);
+    if (this.keepList) this.conversations.push(conv);
+    return conv;
+  }
+
+  /** Wireshark's tcp_analyze_sequence_number(), condition for condition. */
+  private analyzeSequence(
+    p: Packet,
+    seq: number,
+    ack: number,
+    seglen: number,
+    flags: number,
+    window: number,
+    fwd: TcpFlow,
+    rev: TcpFlow,
+    info: TcpFrameInfo,
+    initialFlags: number,
+  ): void {
+    let ta = initialFlags;
+    let hasTa = initialFlags !== 0;
+
+    // The ISN of this flow: from the SYN, else assume the first segment we see is byte 1.
+    if (!fwd.baseSeqSet) {
+      fwd.baseSeq = flags & TH_SYN ? seq : u32(seq - 1);
+      fwd.baseSeqSet = true;
+    }
+    // The other flow's ISN from the first ACK we see (usually the SYN/ACK's ack - 1).
+    if (!rev.baseSeqSet && flags & TH_ACK) {
+      rev.baseSeq = u32(ack - 1);
+      rev.baseSeqSet = true;
+    }
+    if (flags & TH_ACK) rev.validBif = true;
+
+    const noSFR = (flags & (TH_SYN | TH_FIN | TH_RST)) === 0;
+    finishedFwd: {
+      // Zero window probe: one byte at the next expected sequence number into a closed window.
+      if (seglen === 1 && seq === fwd.nextseq && rev.window === 0) {
+        ta |= TA.ZERO_WINDOW_PROBE;
+        hasTa = true;
+        break finishedFwd;
+      }
+      // Zero window: window 0 on a segment that is not SYN/FIN/RST.
+      if (window === 0 && noSFR) {
+        ta |= TA.ZERO_WINDOW;
+        hasTa = true;
+      }
+      // Previous segment not captured: sequence number beyond what we expected.
+      if (fwd.nextseq && seqGT(seq, fwd.nextseq) && (flags & TH_RST) === 0) {
+        ta |= TA.LOST_PACKET;
+        hasTa = true;
+        fwd.validBif = false;
+      }
+      // Keep-alive: 0 or 1 byte starting one byte before the next expected sequence number.
+      if ((seglen === 0 || seglen === 1) && seq === u32(fwd.nextseq - 1) && noSFR) {
+        ta |= TA.KEEP_ALIVE;
+        hasTa = true;
+      }
+      // Window update: no data, same seq/ack, a different non-zero window.
+      if (seglen === 0 && window && window !== fwd.window && seq === fwd.nextseq && ack === fwd.lastack && noSFR) {
+        ta |= TA.WINDOW_UPDATE;
+        hasTa = true;
+      }
+      // Window full: data that fills the receiver's advertised window exactly.
+      if (seglen > 0 && rev.winScale !== -1 && u32(seq + seglen) === u32(rev.lastack + rev.window) && noSFR) {
+        ta |= TA.WINDOW_FULL;
+        hasTa = true;
+      }
+      // Keep-alive ACK: repeats the previous ACK after a keep-alive from the other side.
+      if (seglen === 0 && window && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && rev.lastSegmentFlags & TA.KEEP_ALIVE && noSFR) {
+        ta |= TA.KEEP_ALIVE_ACK;
+        hasTa = true;
+        break finishedFwd;
+      }
+      // Zero window probe ACK.
+      if (seglen === 0 && window === 0 && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && rev.lastSegmentFlags & TA.ZERO_WINDOW_PROBE && noSFR) {
+        ta |= TA.ZERO_WINDOW_PROBE_ACK;
+        hasTa = true;
+        break finishedFwd;
+      }
+      // Duplicate ACK: no data, same window, seq and ack as the previous segment.
+      if (seglen === 0 && window && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && noSFR) {
+        fwd.dupacknum++;
+        ta |= TA.DUPLICATE_ACK;
+        hasTa = true;
+        info.dupAckNum = fwd.dupacknum;
+        info.dupAckFrame = fwd.lastnondupack;
+      }
+    }
+    // A changed ACK number resets the duplicate-ACK count.
+    if (ack !== fwd.lastack) {
+      fwd.lastnondupack = p.frame;
+      fwd.dupacknum = 0;
+    }
+    // ACKed segment that wasn't captured: acknowledges beyond anything seen from the other side.
+    if (rev.maxseqtobeacked && seqGT(ack, rev.maxseqtobeacked) && flags & TH_ACK) {
+      ta |= TA.ACK_LOST_PACKET;
+      hasTa = true;
+      rev.maxseqtobeacked = rev.nextseq;
+    }
+
+    // Retransmission, fast retransmission, spurious retransmission, out-of-order.
+    if (seglen > 0 || flags & (TH_SYN | TH_FIN)) {
+      const seqNotAdvanced = fwd.nextseq !== 0 && seqLT(seq, fwd.nextseq);
+      classify: {
+        if (ta & TA.KEEP_ALIVE) break classify;
+        // Fast retransmission: ≥2 duplicate ACKs asked for exactly this segment within 20 ms.
+        let t = nsDelta(p.tsSec, p.tsNsec, rev.lastackSec, rev.lastackNsec);
+        if (seqNotAdvanced && rev.dupacknum >= 2 && rev.lastack === seq && t < 20000000) {
+          ta |= TA.FAST_RETRANSMISSION;
+          hasTa = true;
+          break classify;
+        }
+        // Out-of-order: arrives soon (< iRTT, or 3 ms) after the highest segment and fills a hole.
+        t = nsDelta(p.tsSec, p.tsNsec, fwd.nextseqSec, fwd.nextseqNsec);
+        const conv = info.conv;
+        const oooThreshold = conv.irttNs ? conv.irttNs : 3000000;
+        if (seqNotAdvanced && t < oooThreshold && fwd.nextseq !== u32(seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0))) {
+          ta |= TA.OUT_OF_ORDER;
+          hasTa = true;
+          break classify;
+        }
+        // Spurious retransmission: all of it was already acknowledged.
+        if (seglen > 0 && rev.lastack && seqLE(u32(seq + seglen), rev.lastack)) {
+          ta |= TA.SPURIOUS_RETRANSMISSION;
+          hasTa = true;
+          break classify;
+        }
+        if (seqNotAdvanced) {
+          ta |= TA.RETRANSMISSION;
+          hasTa = true;
+        }
+      }
+    }
+
+    let nextseq = u32(seq + seglen);
+    if ((seglen || flags & (TH_SYN | TH_FIN)) && fwd.segments.length < MAX_UNACKED_SEGMENTS) {
+      if (flags & (TH_SYN | TH_FIN)) nextseq = u32(nextseq + 1);
+      fwd.segments.unshift({ frame: p.frame, seq, nextseq, tsSec: p.tsSec, tsNsec: p.tsNsec });
+    } else if (flags & (TH_SYN | TH_FIN)) {
+      nextseq = u32(nextseq + 1);
+    }
+
+    // Highest sequence number seen (a zero-window probe does not advance it).
+    if (seqGT(nextseq, fwd.nextseq) || !fwd.nextseq) {
+      if (!(ta & TA.ZERO_WINDOW_PROBE)) {
+        fwd.nextseq = nextseq;
+        fwd.nextseqFrame = p.frame;
+        fwd.nextseqSec = p.tsSec;
+        fwd.nextseqNsec = p.tsNsec;
+      }
+    }
+    // Highest contiguous sequence number seen.
+    if (seq === fwd.maxseqtobeacked || !fwd.maxseqtobeacked) {
+      if (!(ta & TA.ZERO_WINDOW_PROBE)) fwd.maxseqtobeacked = fwd.nextseq;
+    }
+
+    fwd.window = window;
+    fwd.lastack = ack;
+    fwd.lastackSec = p.tsSec;
+    fwd.lastackNsec = p.tsNsec;
+    fwd.lastSegmentFlags = hasTa ? ta : 0;
+
+    // Remove the segments this ACK acknowledges; an exact match gives acks_frame and the RTT.
+    const segs = rev.segments;
+    for (let i = 0; i < segs.length; ) {
+      const ual = segs[i];
+      if (ack === ual.nextseq) {
+        hasTa = true;
+        info.acksFrame = ual.frame;
+        info.ackRttNs = nsDelta(p.tsSec, p.tsNsec, ual.tsSec, ual.tsNsec);
+      } else if (seqGT(ack, ual.seq) && seqLE(ack, ual.nextseq)) {
+        ual.seq = ack; // partially acknowledged
+        continue;
+      } else if (seqGT(ual.nextseq, ack)) {
+        i++;
+        continue;
+      }
+      segs.splice(i, 1);
+    }
+
+    // Bytes in flight after this segment (only for segments carrying data).
+    if (seglen !== 0 && fwd.segments.length && fwd.validBif) {
+      let first = u32(fwd.segments[0].seq - fwd.baseSeq);
+      let last = u32(fwd.segments[0].nextseq - fwd.baseSeq);
+      for (const s of fwd.segments) {
+        const a = u32(s.seq - fwd.baseSeq);
+        const b = u32(s.nextseq - fwd.baseSeq);
+        if (seqLT(a, first)) first = a;
+        if (seqGT(b, last)) last = b;
+      }
+      const inFlight = u32(last - first);
+      if (inFlight > 0 && inFlight < 2000000000) {
+        hasTa = true;
+        info.bytesInFlight = inFlight;
+      }
+      if (flags & TH_PUSH && !fwd.pushSetLast) {
+        fwd.pushBytesSent += seglen;
+        fwd.pushSetLast = true;
+      } else if (flags & TH_PUSH && fwd.pushSetLast) {
+        fwd.pushBytesSent = seglen;
+        fwd.pushSetLast = true;
+      } else if (fwd.pushSetLast) {
+        fwd.pushBytesSent = seglen;
+        fwd.pushSetLast = false;
+      } else {
+        fwd.pushBytesSent += seglen;
+      }
+      hasTa = true;
+      info.pushBytesSent = fwd.pushBytesSent;
+    }
+    info.flags = ta;
+    info.hasTa = hasTa;
+  }
+}
+
+/**
+ * tcp.completeness. Wireshark records SYN only on a conversation's first packet and, on every
+ * later packet, SYN-ACK / ACK / DATA / FIN / RST.
+ */
+function updateCompleteness(conv: TcpConversation, flags: number, seglen: number, isNew: boolean): void {
+  if (isNew) {
+    if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) conv.completeness |= COMPLETENESS.SYN;
+    return;
+  }
+  conv.completeness |= completenessBits(flags, seglen);
+}
+
+export function completenessBits(flags: number, seglen: number): number {
+  let c = 0;
+  if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) c |= COMPLETENESS.SYN_ACK;
+  else if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) c |= COMPLETENESS.ACK;
+  if (seglen > 0) c |= COMPLETENESS.DATA;
+  if (flags & TH_FIN) c |= COMPLETENESS.FIN;
+  if (flags & TH_RST) c |= COMPLETENESS.RST;
+  return c;
+}

@@ -1,0 +1,243 @@
+/**
+ * TCP stream reassembly for an application-layer dissector, following the model of Wireshark's
+ * desegment_tcp(): the dissector looks at a segment's payload and either consumes whole messages
+ * or says "I need N more bytes / one more segment / everything until FIN". The missing bytes are
+ * then collected into a multi-segment PDU (MSP) keyed by its first sequence number, and the
+ * dissector is called again, once, in the frame that completes it.
+ *
+ * Out-of-order segments are not reordered (Wireshark 4.0's default): a gap simply never completes.
+ */
+import { seqGT, seqLT } from './analysis';
+
+export const ONE_MORE_SEGMENT = -1;
+export const UNTIL_FIN = -2;
+
+export interface SubdissectorResult {
+  desegmentOffset: number;
+  desegmentLen: number;
+}
+
+/**
+ * The application-layer dissector. `data` is a complete segment payload or a reassembled PDU;
+ * `frame` is where it is dissected; `endOfStream` is true when the data ends with a FIN.
+ */
+export type Subdissector = (data: Buffer, frame: number, endOfStream: boolean) => SubdissectorResult;
+
+export interface ReassemblyEvents {
+  /**
+   * A PDU was completed in `finalFrame` from `segmentCount` segments; `frames` are the other
+   * frames that carried (or retransmitted) its bytes.
+   */
+  onReassembled(frames: number[], finalFrame: number, segmentCount: number): void;
+  /** A retransmitted segment belongs to a PDU already completed in `finalFrame`. */
+  onRetransmittedSegment(frame: number, finalFrame: number): void;
+}
+
+interface Fragment {
+  off: number;
+  data: Buffer;
+  frame: number;
+}
+
+interface Msp {
+  seq: number;
+  nxtpdu: number;
+  firstFrame: number;
+  fragments: Fragment[];
+  /** Length once the last fragment is known (more_frags = false). */
+  totLen: number;
+  entireSegment: boolean;
+  done: boolean;
+  /** Frames that only retransmitted the first segment (no new bytes). */
+  extraFrames: number[];
+  finalFrame: number;
+}
+
+/** Larger PDUs are not reassembled (Wireshark's limit for one desegmentation request). */
+const MAX_DESEGMENT = 1024 * 1024;
+const UNTIL_FIN_SPAN = 0x0ffffffe;
+
+/** Reassembly state of one direction of one connection. */
+export class FlowReassembler {
+  private msps: Msp[] = [];
+  private untilFin = false;
+  private finFrame = 0;
+
+  constructor(
+    private readonly dissect: Subdissector,
+    private readonly events: ReassemblyEvents,
+  ) {}
+
+  /** True while some bytes are held waiting for more (for memory accounting). */
+  get pending(): boolean {
+    return this.msps.some((m) => !m.done);
+  }
+
+  /**
+   * Process one segment's payload (`payload` may be empty for a bare FIN). Returns early for
+   * segments with nothing to dissect.
+   */
+  segment(frame: number, seq: number, payload: Buffer, fin: boolean): void {
+    if (fin && this.untilFin && (this.finFrame === 0 || this.finFrame === frame)) {
+      this.finFrame = frame;
+      const msp = this.lookupLE(u32(seq - 1));
+      if (msp && !msp.done) {
+        this.addFragment(msp, frame, u32(seq - msp.seq), payload, false);
+        if (this.complete(msp)) {
+          this.finish(msp, frame, true);
+          return;
+        }
+      }
+    }
+    if (payload.length === 0) return;
+    this.desegment(frame, seq, payload, 0);
+  }
+
+  private desegment(frame: number, seq: number, tvb: Buffer, offset: number): void {
+    for (;;) {
+      const remaining = tvb.length - offset;
+      if (remaining <= 0) return;
+      const nxtseq = u32(seq + remaining);
+
+      // A segment that starts exactly where an MSP starts is a retransmission of its first segment.
+      const exact = this.msps.find((m) => m.seq === seq);
+      if (exact) {
+        if (exact.done) this.events.onRetransmittedSegment(frame, exact.finalFrame);
+        else if (!exact.fragments.some((f) => f.frame === frame)) exact.extraFrames.push(frame);
+        return;
+      }
+
+      let anotherPduFollows = 0;
+      let deseg: SubdissectorResult | undefined;
+      let desegBase = offset; // offset in tvb of the data handed to the dissector
+      const msp = this.lookupLE(seq);
+      if (msp && msp.done && seqLT(seq, msp.nxtpdu)) {
+        this.events.onRetransmittedSegment(frame, msp.finalFrame);
+        return;
+      }
+      if (msp && !msp.done && seqLT(seq, msp.nxtpdu)) {
+        const len = msp.entireSegment ? remaining : Math.min(u32(nxtseq - seq), u32(msp.nxtpdu - seq));
+        const more = seqLT(nxtseq, msp.nxtpdu) && !msp.entireSegment;
+        this.addFragment(msp, frame, u32(seq - msp.seq), tvb.subarray(offset, offset + len), more);
+        if (msp.entireSegment) {
+          msp.entireSegment = false;
+          msp.nxtpdu = nxtseq;
+        }
+        if (seqLT(msp.nxtpdu, nxtseq) && !seqLT(msp.nxtpdu, seq) && len > 0) anotherPduFollows = u32(msp.nxtpdu - seq);
+        if (!this.complete(msp)) return; // a middle segment: nothing to dissect yet
+        const data = this.assemble(msp);
+        const r = this.dissect(data, frame, false);
+        const lastLen = len;
+        const oldLen = data.length - lastLen;
+        if (r.desegmentLen !== 0 && r.desegmentOffset <= oldLen) {
+          // Still incomplete: extend the MSP (Wireshark's partial reassembly).
+          msp.totLen = -1;
+          if (r.desegmentLen === ONE_MORE_SEGMENT) {
+            msp.nxtpdu = u32(seq + remaining + 1);
+            msp.entireSegment = true;
+          } else if (r.desegmentLen === UNTIL_FIN) {
+            this.untilFin = true;
+            msp.nxtpdu = u32(nxtseq + UNTIL_FIN_SPAN);
+          } else {
+            msp.nxtpdu = u32(seq + lastLen + r.desegmentLen);
+          }
+          offset += lastLen;
+          seq = u32(seq + lastLen);
+          continue;
+        }
+        this.finish(msp, frame, false);
+        if (r.desegmentLen !== 0) {
+          // The reassembled data completed one PDU and started another at its end.
+          const fromEnd = data.length - r.desegmentOffset;
+          deseg = { desegmentOffset: 0, desegmentLen: r.desegmentLen };
+          desegBase = offset + lastLen - fromEnd;
+        }
+      } else {
+        const r = this.dissect(offset === 0 ? tvb : tvb.subarray(offset), frame, false);
+        if (r.desegmentLen !== 0) {
+          deseg = r;
+          desegBase = offset + r.desegmentOffset;
+        }
+      }
+
+      if (deseg) {
+        const desegSeq = u32(seq + (desegBase - offset));
+        if (u32(nxtseq - desegSeq) <= MAX_DESEGMENT) {
+          let nxtpdu: number;
+          let entire = false;
+          if (deseg.desegmentLen === ONE_MORE_SEGMENT) {
+            nxtpdu = u32(nxtseq + 1);
+            entire = true;
+          } else if (deseg.desegmentLen === UNTIL_FIN) {
+            this.untilFin = true;
+            nxtpdu = u32(nxtseq + UNTIL_FIN_SPAN);
+          } else {
+            nxtpdu = u32(nxtseq + deseg.desegmentLen);
+          }
+          const m: Msp = { seq: desegSeq, nxtpdu, firstFrame: frame, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0 };
+          this.msps.push(m);
+          this.msps.sort((a, b) => (seqLT(a.seq, b.seq) ? -1 : 1));
+          this.addFragment(m, frame, 0, tvb.subarray(desegBase), seqLT(nxtseq, nxtpdu));
+        }
+        return;
+      }
+      if (anotherPduFollows) {
+        offset += anotherPduFollows;
+        seq = u32(seq + anotherPduFollows);
+        continue;
+      }
+      return;
+    }
+  }
+
+  /** The MSP with the largest start ≤ seq (Wireshark's wmem_tree_lookup32_le). */
+  private lookupLE(seq: number): Msp | undefined {
+    let best: Msp | undefined;
+    for (const m of this.msps) {
+      if (!seqGT(m.seq, seq) && (!best || seqGT(m.seq, best.seq))) best = m;
+    }
+    return best;
+  }
+
+  private addFragment(m: Msp, frame: number, off: number, data: Buffer, more: boolean): void {
+    m.fragments.push({ off, data: Buffer.from(data), frame });
+    if (!more) m.totLen = off + data.length;
+  }
+
+  private complete(m: Msp): boolean {
+    if (m.totLen < 0) return false;
+    const frags = [...m.fragments].sort((a, b) => a.off - b.off);
+    let covered = 0;
+    for (const f of frags) {
+      if (f.off > covered) return false;
+      covered = Math.max(covered, f.off + f.data.length);
+    }
+    return covered >= m.totLen;
+  }
+
+  private assemble(m: Msp): Buffer {
+    const out = Buffer.alloc(m.totLen);
+    for (const f of m.fragments) {
+      if (f.off < m.totLen) f.data.copy(out, f.off, 0, Math.min(f.data.length, m.totLen - f.off));
+    }
+    return out;
+  }
+
+  private finish(m: Msp, frame: number, endOfStream: boolean): void {
+    m.done = true;
+    m.finalFrame = frame;
+    const frames: number[] = [];
+    for (const f of m.fragments) if (f.frame !== frame && !frames.includes(f.frame)) frames.push(f.frame);
+    for (const f of m.extraFrames) if (f !== frame && !frames.includes(f)) frames.push(f);
+    if (endOfStream) this.dissect(this.assemble(m), frame, true);
+    this.events.onReassembled(frames, frame, m.fragments.length);
+    // Forget the bytes; keep the MSP boundary so retransmissions of its first segment are recognised.
+    m.fragments = [];
+    this.msps = this.msps.filter((x) => x === m || !x.done || seqGT(x.nxtpdu, m.seq));
+    if (this.msps.length > 64) this.msps = this.msps.slice(-64);
+  }
+}
+
+function u32(x: number): number {
+  return x >>> 0;
+}

@@ -1,0 +1,108 @@
+/**
+ * Run tshark (the oracle) and `wirenote fields` on the same capture and compare every cell.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as path from 'path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const SHARED_CAPTURES = path.resolve(ROOT, '..', 'shared', 'captures');
+export const CLI = path.join(ROOT, 'lib', 'dist', 'cli', 'main.js');
+
+/** The fields issue #2 requires `wirenote fields` to print exactly as tshark does. */
+export const REQUIRED_FIELDS = `frame.number frame.time_relative frame.time_delta frame.len frame.cap_len ip.src ip.dst
+ipv6.src ipv6.dst tcp.srcport tcp.dstport tcp.stream tcp.len tcp.seq tcp.seq_raw tcp.nxtseq tcp.ack tcp.ack_raw
+tcp.hdr_len tcp.flags tcp.flags.str tcp.window_size_value tcp.window_size tcp.window_size_scalefactor
+tcp.options.mss_val tcp.options.wscale.shift tcp.options.sack_perm tcp.options.timestamp.tsval tcp.options.sack_le
+tcp.options.sack_re tcp.completeness tcp.analysis.acks_frame tcp.analysis.ack_rtt tcp.analysis.initial_rtt
+tcp.analysis.bytes_in_flight tcp.analysis.push_bytes_sent tcp.analysis.retransmission
+tcp.analysis.fast_retransmission tcp.analysis.spurious_retransmission tcp.analysis.out_of_order
+tcp.analysis.lost_segment tcp.analysis.ack_lost_segment tcp.analysis.duplicate_ack tcp.analysis.duplicate_ack_num
+tcp.analysis.duplicate_ack_frame tcp.analysis.zero_window tcp.analysis.zero_window_probe tcp.analysis.window_update
+tcp.analysis.window_full tcp.analysis.keep_alive tcp.analysis.keep_alive_ack tcp.reassembled_in tcp.segment.count
+http.request.method http.request.uri http.request.version http.host http.user_agent http.response.code
+http.response.phrase http.content_length_header http.content_type http.server http.connection http.last_modified
+http.cache_control http.request_in http.response_in http.time http.prev_request_in http.next_request_in`
+  .split(/\s+/)
+  .filter(Boolean);
+
+export interface FieldsRun {
+  stdout: string;
+  stderr: string;
+  status: number | null;
+}
+
+export function runWirenote(file: string, fields: string[], extra: string[] = []): FieldsRun {
+  const args = [CLI, 'fields', '-r', file, ...fields.flatMap((f) => ['-e', f]), ...extra];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+/** tshark's output; `httpPorts` are extra ports to decode as HTTP (-d tcp.port==N,http). */
+export function runTshark(file: string, fields: string[], httpPorts: number[] = []): FieldsRun {
+  const args = ['-2', '-n', '-r', file, '-T', 'fields', '-E', 'header=y', '-E', 'separator=/t'];
+  for (const p of httpPorts) args.push('-d', `tcp.port==${p},http`);
+  for (const f of fields) args.push('-e', f);
+  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+export function tsharkAvailable(): boolean {
+  try {
+    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface CellDiff {
+  frame: string;
+  field: string;
+  tshark: string;
+  wirenote: string;
+}
+
+export interface Comparison {
+  rowsTshark: number;
+  rowsWirenote: number;
+  cells: number;
+  agree: number;
+  /** Per field: [agreeing cells, total cells]. */
+  perField: Map<string, [number, number]>;
+  diffs: CellDiff[];
+}
+
+export function compareOutputs(fields: string[], tshark: string, ours: string): Comparison {
+  const t = tshark.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1);
+  const w = ours.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1);
+  const perField = new Map<string, [number, number]>(fields.map((f) => [f, [0, 0]]));
+  const diffs: CellDiff[] = [];
+  let cells = 0;
+  let agree = 0;
+  const rows = Math.max(t.length, w.length);
+  for (let i = 1; i < rows; i++) {
+    const tc = (t[i] ?? '').split('\t');
+    const wc = (w[i] ?? '').split('\t');
+    for (let j = 0; j < fields.length; j++) {
+      const a = tc[j] ?? '';
+      const b = wc[j] ?? '';
+      const pf = perField.get(fields[j])!;
+      pf[1]++;
+      cells++;
+      if (a === b && i < t.length && i < w.length) {
+        pf[0]++;
+        agree++;
+      } else diffs.push({ frame: tc[0] || wc[0] || String(i), field: fields[j], tshark: a, wirenote: b });
+    }
+  }
+  return { rowsTshark: t.length - 1, rowsWirenote: w.length - 1, cells, agree, perField, diffs };
+}
+
+/** Compare tshark and wirenote on one capture, giving tshark the HTTP ports wirenote found by content. */
+export function compareCapture(file: string, fields: string[] = REQUIRED_FIELDS): Comparison & { ours: FieldsRun } {
+  const ours = runWirenote(file, fields, ['--http-ports-by-content']);
+  const m = /http-ports-by-content: ([0-9,]*)/.exec(ours.stderr);
+  const ports = m && m[1] ? m[1].split(',').map(Number) : [];
+  const theirs = runTshark(file, fields, ports);
+  return { ...compareOutputs(fields, theirs.stdout, ours.stdout), ours };
+}
