@@ -31,6 +31,10 @@ export interface CaptureRecord {
   tsSec: number;
   /** Nanoseconds; may exceed 10^9 in damaged pcap files (kept as is, like Wireshark). */
   tsNsec: number;
+  /** False for records without a time stamp (pcapng simple packets, custom blocks): ts is 0. */
+  hasTs: boolean;
+  /** pcapng custom block (Wireshark shows it as a frame of raw data). */
+  custom?: boolean;
   capLen: number;
   origLen: number;
   /** Packet bytes are buf[offset, offset + capLen). Valid only during the callback. */
@@ -197,6 +201,7 @@ export class CaptureReader {
         interfaceId: this.pcapIface,
         tsSec: sec,
         tsNsec: frac * mult,
+        hasTs: true,
         capLen,
         origLen,
         buf: d,
@@ -295,7 +300,7 @@ export class CaptureReader {
         if (capLen > end - (pos + 28)) throw new CaptureError('bad-caplen', at + 20, `pcapng packet claims ${capLen} captured bytes but its block holds only ${end - pos - 28}`);
         if (capLen > MAX_PACKET_SIZE) throw new CaptureError('bad-caplen', at + 20, `pcapng packet claims ${capLen} captured bytes, more than the maximum of ${MAX_PACKET_SIZE}`);
         checkOptions(d, pos + 28 + pad4(capLen), end, le, at - pos);
-        this.deliver(id, u32(pos + 12), u32(pos + 16), capLen, origLen, d, pos + 28, at);
+        this.deliver(id, u32(pos + 12), u32(pos + 16), capLen, origLen, d, pos + 28, at, true);
         return;
       }
       case 3: {
@@ -306,7 +311,16 @@ export class CaptureReader {
         const iface = this.interfaces[id];
         let capLen = Math.min(origLen, end - (pos + 12));
         if (iface.snapLen > 0) capLen = Math.min(capLen, iface.snapLen);
-        this.deliver(id, 0, 0, capLen, origLen, d, pos + 12, at);
+        this.deliver(id, 0, 0, capLen, origLen, d, pos + 12, at, false);
+        return;
+      }
+      case 0x00000bad:
+      case 0x40000bad: {
+        // Custom blocks: Wireshark lists them as frames holding the block's data.
+        const capLen = len - 16;
+        if (capLen < 0) throw new CaptureError('bad-block', at, `pcapng custom block is too short (${len} bytes)`);
+        this.packets++;
+        this.onRecord({ frame: this.packets, linkType: -1, interfaceId: -1, tsSec: 0, tsNsec: 0, hasTs: false, custom: true, capLen, origLen: capLen, buf: d, offset: pos + 12, fileOffset: at });
         return;
       }
       default:
@@ -314,7 +328,7 @@ export class CaptureReader {
     }
   }
 
-  private deliver(id: number, hi: number, lo: number, capLen: number, origLen: number, d: Buffer, dataPos: number, at: number): void {
+  private deliver(id: number, hi: number, lo: number, capLen: number, origLen: number, d: Buffer, dataPos: number, at: number, hasTs: boolean): void {
     const iface = this.interfaces[id];
     let sec: number;
     let nsec: number;
@@ -342,8 +356,9 @@ export class CaptureReader {
       frame: this.packets,
       linkType: iface.linkType,
       interfaceId: id,
-      tsSec: sec + iface.tsOffset,
+      tsSec: hasTs ? sec + iface.tsOffset : 0,
       tsNsec: nsec,
+      hasTs,
       capLen,
       origLen,
       buf: d,

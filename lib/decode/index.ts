@@ -18,6 +18,7 @@ export function decodeRecord(r: CaptureRecord): Packet {
     frame: r.frame,
     tsSec: r.tsSec,
     tsNsec: r.tsNsec,
+    hasTs: r.hasTs,
     capLen: r.capLen,
     origLen: r.origLen,
     linkType: r.linkType,

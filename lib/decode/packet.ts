@@ -40,6 +40,7 @@ export interface Packet {
   frame: number;
   tsSec: number;
   tsNsec: number;
+  hasTs: boolean;
   capLen: number;
   origLen: number;
   linkType: number;

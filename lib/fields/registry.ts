@@ -74,8 +74,8 @@ function calculatedWindow(c: FieldContext): number {
 
 export const FIELDS: Record<string, Extract> = {
   'frame.number': (c) => String(c.p.frame),
-  'frame.time_relative': (c) => formatSeconds(c.rel),
-  'frame.time_delta': (c) => formatSeconds(c.delta),
+  'frame.time_relative': (c) => (c.p.hasTs ? formatSeconds(c.rel) : ''),
+  'frame.time_delta': (c) => (c.p.hasTs ? formatSeconds(c.delta) : ''),
   'frame.len': (c) => String(c.p.origLen),
   'frame.cap_len': (c) => String(c.p.capLen),
   'ip.src': (c) => (c.p.ipVersion === 4 ? c.p.ipSrc : ''),
@@ -114,7 +114,8 @@ export const FIELDS: Record<string, Extract> = {
   'tcp.analysis.bytes_in_flight': (c) => (tcpOk(c) && c.t!.bytesInFlight ? String(c.t!.bytesInFlight) : ''),
   'tcp.analysis.push_bytes_sent': (c) => (tcpOk(c) && c.t!.pushBytesSent ? String(c.t!.pushBytesSent) : ''),
   'tcp.analysis.retransmission': (c) =>
-    tcpOk(c) && c.t!.flags & (TA.RETRANSMISSION | TA.FAST_RETRANSMISSION) ? '1' : '',
+    // Fast and spurious retransmissions carry the plain retransmission item too.
+    tcpOk(c) && c.t!.flags & (TA.RETRANSMISSION | TA.FAST_RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION) ? '1' : '',
   'tcp.analysis.fast_retransmission': flag(TA.FAST_RETRANSMISSION),
   'tcp.analysis.spurious_retransmission': flag(TA.SPURIOUS_RETRANSMISSION),
   'tcp.analysis.out_of_order': flag(TA.OUT_OF_ORDER),

@@ -76,6 +76,7 @@ export async function runFields(
     const p = decodeRecord(r);
     const t = tcp1.analyze(p);
     if (t) http1.frame(p, t);
+    else if (p.udp) http1.datagram(p);
   });
   const finals: TcpConversation[] = tcp1.conversations;
   const byContent = new Set<number>();

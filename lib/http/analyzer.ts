@@ -5,22 +5,27 @@
  */
 import { Packet } from '../decode/packet';
 import { TH_FIN } from '../decode/tcp';
-import { TcpConversation, TcpFrameInfo } from '../tcp/analysis';
+import { TA, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler } from '../tcp/reassembly';
 import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN } from './dissect';
 import { HTTP_METHODS, MessageHead, headerValue } from './message';
 import { ONE_MORE_SEGMENT, UNTIL_FIN } from '../tcp/reassembly';
 
 /** TCP ports on which tshark 4.0 decodes HTTP by default. */
+const SSDP_PORT = 1900;
+
 export const TSHARK_HTTP_PORTS: ReadonlySet<number> = new Set([80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710]);
+
+const EMPTY = Buffer.alloc(0);
 
 export type AppProtocol = 'http' | 'tls' | 'unknown';
 
 export interface HttpMessage {
   /** Frame in which the message was complete (where Wireshark shows it). */
   frame: number;
+  /** tcp.stream, or -1 for HTTP over UDP (SSDP). */
   stream: number;
-  conv: TcpConversation;
+  conv?: TcpConversation;
   isRequest: boolean;
   method?: string;
   uri?: string;
@@ -106,6 +111,15 @@ export class HttpAnalyzer {
     return this.states.get(conv)?.protocol ?? 'unknown';
   }
 
+  /** HTTP over UDP (SSDP, port 1900): each datagram is one message, never paired. */
+  datagram(p: Packet): void {
+    const u = p.udp;
+    if (!u || (u.srcPort !== SSDP_PORT && u.dstPort !== SSDP_PORT) || p.payloadCaptured === 0) return;
+    const data = p.bytes.subarray(p.payloadOffset, p.payloadOffset + p.payloadCaptured);
+    const r = dissectHttp(data, data.length, { endOfStream: true });
+    for (const m of r.messages) this.emit(m.head, m.body, p.frame, p, undefined, { index: 0 });
+  }
+
   /** Feed every TCP frame after TCP analysis, in capture order. */
   frame(p: Packet, t: TcpFrameInfo): void {
     const h = p.tcp!;
@@ -130,8 +144,10 @@ export class HttpAnalyzer {
       st.decided = true;
     }
     if (!st.flows) return;
-    if (!complete && !fin) return; // snaplen-cut payload cannot be reassembled
-    const payload = complete ? p.bytes.subarray(p.payloadOffset, p.payloadOffset + h.payloadLen) : Buffer.alloc(0);
+    // Like Wireshark ("do not call subdissectors for error packets"), a retransmitted or
+    // out-of-order segment's bytes are not handed to HTTP; a snaplen-cut payload cannot be.
+    const usable = complete && !(t.flags & (TA.RETRANSMISSION | TA.OUT_OF_ORDER));
+    const payload = usable ? p.bytes.subarray(p.payloadOffset, p.payloadOffset + h.payloadLen) : EMPTY;
     if (payload.length === 0 && !fin) return;
     st.current = p;
     st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, payload, fin);
@@ -173,9 +189,14 @@ export class HttpAnalyzer {
     } else {
       ex = st.tail;
     }
+    this.emit(head, body, frame, p, conv, ex);
+  }
+
+  private emit(head: MessageHead, body: Buffer, frame: number, p: Packet, conv: TcpConversation | undefined, ex: HttpExchange): void {
+    const isRequest = head.start.kind === 'request';
     const m: HttpMessage = {
       frame,
-      stream: conv.stream,
+      stream: conv ? conv.stream : -1,
       conv,
       isRequest,
       method: head.start.method,

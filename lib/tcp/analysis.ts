@@ -217,7 +217,9 @@ export class TcpAnalyzer {
           rev.winScale = -2;
         }
       } else if (h.wscale === undefined) {
+        // A SYN without the option: neither side may scale.
         fwd.winScale = -2;
+        rev.winScale = -2;
       }
     }
     let window = h.window;
@@ -474,8 +476,7 @@ function updateCompleteness(conv: TcpConversation, flags: number, seglen: number
 export function completenessBits(flags: number, seglen: number): number {
   let c = 0;
   if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) c |= COMPLETENESS.SYN_ACK;
-  else if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) c |= COMPLETENESS.ACK;
-  if (seglen > 0) c |= COMPLETENESS.DATA;
+  else if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) c |= seglen > 0 ? COMPLETENESS.DATA : COMPLETENESS.ACK;
   if (flags & TH_FIN) c |= COMPLETENESS.FIN;
   if (flags & TH_RST) c |= COMPLETENESS.RST;
   return c;
