@@ -55,17 +55,32 @@ export function decodeLink(linkType: number, b: Buffer, off: number, end: number
         type = b.readUInt16BE(o + 2);
         o += 4;
       }
+      // PPPoE session (RFC 2516): 6-byte header, then a 2-byte PPP protocol number.
+      if (type === 0x8864 && end - o >= 8) {
+        const ppp = b.readUInt16BE(o + 6);
+        o += 8;
+        type = ppp === 0x0021 ? ETHERTYPE_IPV4 : ppp === 0x0057 ? ETHERTYPE_IPV6 : 0;
+      }
       out.offset = o;
       out.proto = type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6 ? type : 0;
       return true;
     }
     case LINKTYPE.NULL: {
-      // Host byte order of the capturing machine: a value above 0xffff means the other order.
+      // An address family in the capturing host's byte order — or, from some systems, an
+      // EtherType. Decided the way Wireshark's null dissector decides it.
       if (end - off < 4) return notIp(out, end);
-      let af = b.readUInt32LE(off);
-      if (af & 0xffff0000) af = b.readUInt32BE(off);
+      let v = b.readUInt32LE(off);
+      if (v & 0xffff0000) {
+        if ((v & 0xff000000) === 0 && (v & 0x00ff0000) < 0x00060000) v >>>= 16;
+        else v = b.readUInt32BE(off);
+      }
       out.offset = off + 4;
-      out.proto = familyToProto(af);
+      if (v > 1500) {
+        const t = v & 0xffff;
+        out.proto = t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6 ? t : 0;
+      } else {
+        out.proto = familyToProto(v);
+      }
       return true;
     }
     case LINKTYPE.LOOP: {

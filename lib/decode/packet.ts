@@ -34,6 +34,8 @@ export interface TcpHeader {
   tsecr?: number;
   /** Payload bytes carried by this segment (from the IP length, not from what was captured). */
   payloadLen: number;
+  /** Bytes of the TCP header present in the capture (< hdrLen when the snapshot cut it). */
+  hdrCaptured: number;
 }
 
 export interface Packet {

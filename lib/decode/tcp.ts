@@ -20,7 +20,15 @@ export const TH_AE = 0x100;
  * not captured or the data offset is below 5 words.
  */
 export function decodeTcp(b: Buffer, o: number, captured: number, segmentLen: number): TcpHeader | undefined {
-  if (captured - o < 20) return undefined;
+  const avail = captured - o;
+  if (avail < 4) return undefined;
+  if (avail < 20) {
+    // Only the ports survived the snapshot length; Wireshark shows just those.
+    return {
+      srcPort: b.readUInt16BE(o), dstPort: b.readUInt16BE(o + 2), seq: 0, ack: 0, hdrLen: 0, flags: 0, window: 0,
+      checksum: 0, urgent: 0, options: [], sackPerm: false, payloadLen: 0, hdrCaptured: avail,
+    };
+  }
   const hdrLen = (b[o + 12] >> 4) * 4;
   const h: TcpHeader = {
     srcPort: b.readUInt16BE(o),
@@ -35,6 +43,7 @@ export function decodeTcp(b: Buffer, o: number, captured: number, segmentLen: nu
     options: [],
     sackPerm: false,
     payloadLen: Math.max(0, segmentLen - hdrLen),
+    hdrCaptured: Math.min(avail, hdrLen),
   };
   if (hdrLen > 20) decodeOptions(b, o + 20, Math.min(o + hdrLen, captured), h);
   return h;

@@ -5,9 +5,11 @@
  */
 import { Packet } from '../decode/packet';
 import { TcpConversation, TcpFrameInfo, TA } from '../tcp/analysis';
-import { HttpMessage, messageHeader } from '../http/analyzer';
+import { HttpMessage, messageHeaders } from '../http/analyzer';
 import { TH_SYN } from '../decode/tcp';
-import { formatNs, formatSeconds, NsTime, nstimeDelta } from '../util/time';
+import { formatSeconds, NsTime, nstimeDelta } from '../util/time';
+
+const nonZero = (t: NsTime) => t.sec !== 0 || t.nsec !== 0;
 
 export interface FieldContext {
   p: Packet;
@@ -29,9 +31,11 @@ export interface FieldContext {
 
 type Extract = (c: FieldContext) => string;
 
-const hasTcp = (c: FieldContext) => c.p.tcp !== undefined;
+const hasTcp = (c: FieldContext) => c.t !== undefined;
 const tcpOk = (c: FieldContext) => c.t !== undefined && !c.t.bogus;
-const flag = (bit: number): Extract => (c) => (tcpOk(c) && c.t!.flags & bit ? '1' : '');
+/** The SEQ/ACK analysis subtree: printed after the options, so lost when they were cut off. */
+const analysisOk = (c: FieldContext) => tcpOk(c) && c.p.tcp!.hdrCaptured >= c.p.tcp!.hdrLen;
+const flag = (bit: number): Extract => (c) => (analysisOk(c) && c.t!.flags & bit ? '1' : '');
 const ifTcp = (f: (c: FieldContext) => string | number): Extract => (c) => (hasTcp(c) ? String(f(c)) : '');
 const ifAnalysed = (f: (c: FieldContext) => string | number): Extract => (c) => (tcpOk(c) ? String(f(c)) : '');
 
@@ -58,7 +62,7 @@ function joinHttp(c: FieldContext, pick: (m: HttpMessage) => string | number | u
   return out.join(',');
 }
 
-const header = (name: string): Extract => (c) => joinHttp(c, (m) => messageHeader(m, name));
+const header = (name: string): Extract => (c) => joinHttp(c, (m) => messageHeaders(m, name).join(','));
 
 function relTime(aSec: number, aNsec: number, bSec: number, bNsec: number): string {
   return formatSeconds(nstimeDelta(aSec, aNsec, bSec, bNsec));
@@ -82,8 +86,8 @@ export const FIELDS: Record<string, Extract> = {
   'ip.dst': (c) => (c.p.ipVersion === 4 ? c.p.ipDst : ''),
   'ipv6.src': (c) => (c.p.ipVersion === 6 ? c.p.ipSrc : ''),
   'ipv6.dst': (c) => (c.p.ipVersion === 6 ? c.p.ipDst : ''),
-  'tcp.srcport': ifTcp((c) => c.p.tcp!.srcPort),
-  'tcp.dstport': ifTcp((c) => c.p.tcp!.dstPort),
+  'tcp.srcport': (c) => (c.p.tcp ? String(c.p.tcp.srcPort) : ''),
+  'tcp.dstport': (c) => (c.p.tcp ? String(c.p.tcp.dstPort) : ''),
   'tcp.stream': ifTcp((c) => c.t!.conv.stream),
   'tcp.len': ifAnalysed((c) => c.p.tcp!.payloadLen),
   'tcp.seq': ifTcp((c) => (c.t!.bogus ? c.p.tcp!.seq : c.t!.seqRel)),
@@ -93,7 +97,7 @@ export const FIELDS: Record<string, Extract> = {
   'tcp.ack_raw': ifTcp((c) => c.p.tcp!.ack),
   'tcp.hdr_len': ifTcp((c) => c.p.tcp!.hdrLen),
   'tcp.flags': ifTcp((c) => '0x' + c.p.tcp!.flags.toString(16).padStart(4, '0')),
-  'tcp.flags.str': ifTcp((c) => flagsString(c.p.tcp!.flags)),
+  'tcp.flags.str': ifTcp((c) => flagsString(c.p.tcp!.flags, !!(c.final?.accEcn && !(c.p.tcp!.flags & TH_SYN)))),
   'tcp.window_size_value': ifTcp((c) => c.p.tcp!.window),
   'tcp.window_size': ifAnalysed(calculatedWindow),
   'tcp.window_size_scalefactor': (c) => {
@@ -108,23 +112,23 @@ export const FIELDS: Record<string, Extract> = {
   'tcp.options.sack_le': (c) => sackEdges(c, 0),
   'tcp.options.sack_re': (c) => sackEdges(c, 1),
   'tcp.completeness': ifTcp((c) => c.completeness),
-  'tcp.analysis.acks_frame': (c) => (tcpOk(c) && c.t!.acksFrame ? String(c.t!.acksFrame) : ''),
-  'tcp.analysis.ack_rtt': (c) => (tcpOk(c) && c.t!.acksFrame && c.t!.ackRttNs ? formatNs(c.t!.ackRttNs) : ''),
-  'tcp.analysis.initial_rtt': (c) => (tcpOk(c) && c.t!.hasTa && c.final!.irttNs ? formatNs(c.final!.irttNs) : ''),
-  'tcp.analysis.bytes_in_flight': (c) => (tcpOk(c) && c.t!.bytesInFlight ? String(c.t!.bytesInFlight) : ''),
-  'tcp.analysis.push_bytes_sent': (c) => (tcpOk(c) && c.t!.pushBytesSent ? String(c.t!.pushBytesSent) : ''),
+  'tcp.analysis.acks_frame': (c) => (analysisOk(c) && c.t!.acksFrame ? String(c.t!.acksFrame) : ''),
+  'tcp.analysis.ack_rtt': (c) => (analysisOk(c) && c.t!.acksFrame && nonZero(c.t!.ackRtt) ? formatSeconds(c.t!.ackRtt) : ''),
+  'tcp.analysis.initial_rtt': (c) => (analysisOk(c) && c.t!.hasTa && c.final!.irtt ? formatSeconds(c.final!.irtt) : ''),
+  'tcp.analysis.bytes_in_flight': (c) => (analysisOk(c) && c.t!.bytesInFlight ? String(c.t!.bytesInFlight) : ''),
+  'tcp.analysis.push_bytes_sent': (c) => (analysisOk(c) && c.t!.pushBytesSent ? String(c.t!.pushBytesSent) : ''),
   'tcp.analysis.retransmission': (c) =>
     // Fast and spurious retransmissions carry the plain retransmission item too.
-    tcpOk(c) && c.t!.flags & (TA.RETRANSMISSION | TA.FAST_RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION) ? '1' : '',
+    analysisOk(c) && c.t!.flags & (TA.RETRANSMISSION | TA.FAST_RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION) ? '1' : '',
   'tcp.analysis.fast_retransmission': flag(TA.FAST_RETRANSMISSION),
   'tcp.analysis.spurious_retransmission': flag(TA.SPURIOUS_RETRANSMISSION),
   'tcp.analysis.out_of_order': flag(TA.OUT_OF_ORDER),
   'tcp.analysis.lost_segment': flag(TA.LOST_PACKET),
   'tcp.analysis.ack_lost_segment': flag(TA.ACK_LOST_PACKET),
   // Wireshark adds this item twice (once among the flags, once beside the duplicate-ACK count).
-  'tcp.analysis.duplicate_ack': (c) => (tcpOk(c) && c.t!.dupAckNum && c.t!.flags & TA.DUPLICATE_ACK ? '1,1' : ''),
-  'tcp.analysis.duplicate_ack_num': (c) => (tcpOk(c) && c.t!.dupAckNum ? String(c.t!.dupAckNum) : ''),
-  'tcp.analysis.duplicate_ack_frame': (c) => (tcpOk(c) && c.t!.dupAckNum ? String(c.t!.dupAckFrame) : ''),
+  'tcp.analysis.duplicate_ack': (c) => (analysisOk(c) && c.t!.dupAckNum && c.t!.flags & TA.DUPLICATE_ACK ? '1,1' : ''),
+  'tcp.analysis.duplicate_ack_num': (c) => (analysisOk(c) && c.t!.dupAckNum ? String(c.t!.dupAckNum) : ''),
+  'tcp.analysis.duplicate_ack_frame': (c) => (analysisOk(c) && c.t!.dupAckNum ? String(c.t!.dupAckFrame) : ''),
   'tcp.analysis.zero_window': flag(TA.ZERO_WINDOW),
   'tcp.analysis.zero_window_probe': flag(TA.ZERO_WINDOW_PROBE),
   'tcp.analysis.window_update': flag(TA.WINDOW_UPDATE),
@@ -161,11 +165,21 @@ export const FIELDS: Record<string, Extract> = {
 
 export const FIELD_NAMES: readonly string[] = Object.keys(FIELDS);
 
-/** tcp.flags.str: one character per flag bit, high to low, '·' when clear. */
-export function flagsString(flags: number): string {
-  const letters = 'RRRNCEUAPRSF';
+/**
+ * tcp.flags.str: one character per flag bit, high to low, '·' when clear. On a connection that
+ * negotiated Accurate ECN the AE/CWR/ECE bits form the ACE counter and print as "-N-".
+ */
+export function flagsString(flags: number, ace = false): string {
+  const letters = 'RRRACEUAPRSF';
   let s = '';
-  for (let i = 0; i < 12; i++) s += (flags >> (11 - i)) & 1 ? letters[i] : '\u00b7';
+  for (let i = 0; i < 12; i++) {
+    if (ace && i === 3) {
+      s += `-${(flags >> 6) & 7}-`;
+      i = 5;
+      continue;
+    }
+    s += (flags >> (11 - i)) & 1 ? letters[i] : '\u00b7';
+  }
   return s;
 }
 

@@ -8,7 +8,7 @@ import { TH_FIN } from '../decode/tcp';
 import { TA, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler } from '../tcp/reassembly';
 import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN } from './dissect';
-import { HTTP_METHODS, MessageHead, headerValue } from './message';
+import { HTTP_METHODS, MessageHead } from './message';
 import { ONE_MORE_SEGMENT, UNTIL_FIN } from '../tcp/reassembly';
 
 /** TCP ports on which tshark 4.0 decodes HTTP by default. */
@@ -123,7 +123,7 @@ export class HttpAnalyzer {
   /** Feed every TCP frame after TCP analysis, in capture order. */
   frame(p: Packet, t: TcpFrameInfo): void {
     const h = p.tcp!;
-    if (t.bogus) return;
+    if (t.bogus || h.hdrCaptured < h.hdrLen) return;
     const conv = t.conv;
     let st = this.states.get(conv);
     if (!st) {
@@ -218,6 +218,13 @@ export class HttpAnalyzer {
   }
 }
 
+/** The first value of a header field (case-insensitive name). */
 export function messageHeader(m: HttpMessage, name: string): string | undefined {
-  return headerValue({ start: { kind: 'other' }, headers: m.headers, bodyStart: 0 }, name);
+  return messageHeaders(m, name)[0];
+}
+
+/** Every value of a header field, in order. */
+export function messageHeaders(m: HttpMessage, name: string): string[] {
+  const n = name.toLowerCase();
+  return m.headers.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
 }

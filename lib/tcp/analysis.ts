@@ -11,6 +11,9 @@
  */
 import { Packet } from '../decode/packet';
 import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../decode/tcp';
+import { NsTime, nstimeDelta } from '../util/time';
+
+const ZERO_TIME: NsTime = { sec: 0, nsec: 0 };
 
 /** Analysis flags (Wireshark's TCP_A_*). */
 export const TA = {
@@ -87,8 +90,11 @@ export class TcpConversation {
   readonly flow1: TcpFlow;
   readonly flow2: TcpFlow;
   completeness = 0;
-  /** Initial RTT: first SYN to the ACK that completes the handshake, in ns (0 = unknown). */
-  irttNs = 0;
+  /** Initial RTT: latest SYN to the ACK that completes the handshake (undefined = unknown). */
+  irtt: NsTime | undefined;
+  /** Accurate ECN negotiated in the handshake (the ACE counter replaces AE/CWR/ECE). */
+  accEcn = false;
+  accEcnSyn = false;
   synSec = 0;
   synNsec = 0;
   synSeen = false;
@@ -123,7 +129,7 @@ export interface TcpFrameInfo {
   /** A tcp_acked record exists (Wireshark then prints the SEQ/ACK analysis subtree). */
   hasTa: boolean;
   acksFrame: number;
-  ackRttNs: number;
+  ackRtt: NsTime;
   bytesInFlight: number;
   pushBytesSent: number;
   dupAckNum: number;
@@ -162,7 +168,7 @@ export class TcpAnalyzer {
 
   analyze(p: Packet): TcpFrameInfo | undefined {
     const h = p.tcp;
-    if (!h) return undefined;
+    if (!h || h.hdrCaptured < 20) return undefined;
     const key = p.ipSrc < p.ipDst || (p.ipSrc === p.ipDst && h.srcPort <= h.dstPort)
       ? `${p.ipSrc}|${h.srcPort}|${p.ipDst}|${h.dstPort}`
       : `${p.ipDst}|${h.dstPort}|${p.ipSrc}|${h.srcPort}`;
@@ -197,7 +203,7 @@ export class TcpAnalyzer {
       flags: 0,
       hasTa: false,
       acksFrame: 0,
-      ackRttNs: 0,
+      ackRtt: ZERO_TIME,
       bytesInFlight: 0,
       pushBytesSent: 0,
       dupAckNum: 0,
@@ -231,8 +237,14 @@ export class TcpAnalyzer {
       conv.synSec = p.tsSec;
       conv.synNsec = p.tsNsec;
     }
-    if ((flags & (TH_SYN | TH_ACK)) === TH_ACK && conv.irttNs === 0 && conv.synSeen) {
-      conv.irttNs = nsDelta(p.tsSec, p.tsNsec, conv.synSec, conv.synNsec);
+    if ((flags & (TH_SYN | TH_ACK)) === TH_ACK && !conv.irtt && conv.synSeen) {
+      conv.irtt = nstimeDelta(p.tsSec, p.tsNsec, conv.synSec, conv.synNsec);
+    }
+    // Accurate ECN (RFC 9768): SYN with AE+CWR+ECE, answered by a SYN-ACK with an ACE code point.
+    if (flags & TH_SYN) {
+      const ace = (flags >> 6) & 7;
+      if (!(flags & TH_ACK)) conv.accEcnSyn = ace === 7;
+      else conv.accEcn = conv.accEcnSyn && ace !== 0 && ace !== 1 && ace !== 7;
     }
 
     this.analyzeSequence(p, h.seq, h.ack, h.payloadLen, flags, window, fwd, rev, info, taFlags);
@@ -352,8 +364,9 @@ export class TcpAnalyzer {
       classify: {
         if (ta & TA.KEEP_ALIVE) break classify;
         // Fast retransmission: ≥2 duplicate ACKs asked for exactly this segment within 20 ms.
+        // (Wireshark holds these differences in unsigned 64-bit integers: negative is "huge".)
         let t = nsDelta(p.tsSec, p.tsNsec, rev.lastackSec, rev.lastackNsec);
-        if (seqNotAdvanced && rev.dupacknum >= 2 && rev.lastack === seq && t < 20000000) {
+        if (seqNotAdvanced && rev.dupacknum >= 2 && rev.lastack === seq && t >= 0 && t < 20000000) {
           ta |= TA.FAST_RETRANSMISSION;
           hasTa = true;
           break classify;
@@ -361,8 +374,8 @@ export class TcpAnalyzer {
         // Out-of-order: arrives soon (< iRTT, or 3 ms) after the highest segment and fills a hole.
         t = nsDelta(p.tsSec, p.tsNsec, fwd.nextseqSec, fwd.nextseqNsec);
         const conv = info.conv;
-        const oooThreshold = conv.irttNs ? conv.irttNs : 3000000;
-        if (seqNotAdvanced && t < oooThreshold && fwd.nextseq !== u32(seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0))) {
+        const oooThreshold = conv.irtt ? conv.irtt.sec * 1e9 + conv.irtt.nsec : 3000000;
+        if (seqNotAdvanced && t >= 0 && t < oooThreshold && fwd.nextseq !== u32(seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0))) {
           ta |= TA.OUT_OF_ORDER;
           hasTa = true;
           break classify;
@@ -415,7 +428,7 @@ export class TcpAnalyzer {
       if (ack === ual.nextseq) {
         hasTa = true;
         info.acksFrame = ual.frame;
-        info.ackRttNs = nsDelta(p.tsSec, p.tsNsec, ual.tsSec, ual.tsNsec);
+        info.ackRtt = nstimeDelta(p.tsSec, p.tsNsec, ual.tsSec, ual.tsNsec);
       } else if (seqGT(ack, ual.seq) && seqLE(ack, ual.nextseq)) {
         ual.seq = ack; // partially acknowledged
         continue;
