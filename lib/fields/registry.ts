@@ -99,9 +99,9 @@ export const FIELDS: Record<string, Extract> = {
   'tcp.flags': ifTcp((c) => '0x' + c.p.tcp!.flags.toString(16).padStart(4, '0')),
   'tcp.flags.str': ifTcp((c) => flagsString(c.p.tcp!.flags, !!(c.final?.accEcn && !(c.p.tcp!.flags & TH_SYN)))),
   'tcp.window_size_value': ifTcp((c) => c.p.tcp!.window),
-  'tcp.window_size': ifAnalysed(calculatedWindow),
+  'tcp.window_size': ifTcp((c) => (c.t!.bogus ? c.p.tcp!.window : calculatedWindow(c))),
   'tcp.window_size_scalefactor': (c) => {
-    if (!tcpOk(c) || c.p.tcp!.flags & TH_SYN) return '';
+    if (!hasTcp(c) || c.p.tcp!.flags & TH_SYN) return '';
     const ws = finalFlows(c).fwd.winScale;
     return String(ws >= 0 ? 2 ** ws : ws);
   },

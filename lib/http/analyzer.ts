@@ -10,11 +10,12 @@ import { FlowReassembler } from '../tcp/reassembly';
 import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN } from './dissect';
 import { HTTP_METHODS, MessageHead } from './message';
 import { ONE_MORE_SEGMENT, UNTIL_FIN } from '../tcp/reassembly';
+import { splitTlsRecords, TSHARK_TLS_PORTS } from '../tls/record';
 
 /** TCP ports on which tshark 4.0 decodes HTTP by default. */
 const SSDP_PORT = 1900;
 
-export const TSHARK_HTTP_PORTS: ReadonlySet<number> = new Set([80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710]);
+export const TSHARK_HTTP_PORTS: ReadonlySet<number> = new Set([80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371]);
 
 const EMPTY = Buffer.alloc(0);
 
@@ -72,6 +73,8 @@ interface ConvState {
   protocol: AppProtocol;
   decided: boolean;
   flows: [FlowReassembler, FlowReassembler] | undefined;
+  /** After a successful CONNECT the bytes are a tunnel (TLS when the target port is a TLS port). */
+  tunnel: 'none' | 'tls' | 'opaque';
   tail?: HttpExchange;
   count: number;
   current?: Packet;
@@ -127,9 +130,10 @@ export class HttpAnalyzer {
     const conv = t.conv;
     let st = this.states.get(conv);
     if (!st) {
-      st = { protocol: 'unknown', decided: false, flows: undefined, count: 0, currentFrames: [] };
+      st = { protocol: 'unknown', decided: false, flows: undefined, tunnel: 'none', count: 0, currentFrames: [] };
       this.states.set(conv, st);
       if (this.ports.has(h.srcPort) || this.ports.has(h.dstPort)) this.enableHttp(st, conv);
+      else if (TSHARK_TLS_PORTS.has(h.srcPort) || TSHARK_TLS_PORTS.has(h.dstPort)) this.enableTls(st);
     }
     const fin = (h.flags & TH_FIN) !== 0;
     const complete = p.payloadCaptured >= h.payloadLen;
@@ -146,7 +150,7 @@ export class HttpAnalyzer {
     if (!st.flows) return;
     // Like Wireshark ("do not call subdissectors for error packets"), a retransmitted or
     // out-of-order segment's bytes are not handed to HTTP; a snaplen-cut payload cannot be.
-    const usable = complete && !(t.flags & (TA.RETRANSMISSION | TA.OUT_OF_ORDER));
+    const usable = complete && !(t.flags & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION | TA.OUT_OF_ORDER));
     const payload = usable ? p.bytes.subarray(p.payloadOffset, p.payloadOffset + h.payloadLen) : EMPTY;
     if (payload.length === 0 && !fin) return;
     st.current = p;
@@ -154,25 +158,42 @@ export class HttpAnalyzer {
     st.current = undefined;
   }
 
+  /** TLS on a TLS port: records are reassembled (tcp.reassembled_in) but not decoded further. */
+  private enableTls(st: ConvState): void {
+    st.protocol = 'tls';
+    const mk = () => new FlowReassembler((data) => tlsDesegment(data), this.reassemblyEvents());
+    st.flows = [mk(), mk()];
+  }
+
+  private reassemblyEvents() {
+    return {
+      onReassembled: (frames: number[], finalFrame: number, count: number) => this.events.onReassembled?.(frames, finalFrame, count),
+      onRetransmittedSegment: (frame: number, finalFrame: number) => this.events.onReassembled?.([frame], finalFrame, 0),
+    };
+  }
+
   private enableHttp(st: ConvState, conv: TcpConversation): void {
-    const mk = () =>
-      new FlowReassembler(
-        (data, frame, endOfStream) => this.dissect(st, conv, data, frame, endOfStream),
-        {
-          onReassembled: (frames, finalFrame, count) => this.events.onReassembled?.(frames, finalFrame, count),
-          onRetransmittedSegment: (frame, finalFrame) => this.events.onReassembled?.([frame], finalFrame, 0),
-        },
-      );
+    const mk = () => new FlowReassembler((data, frame, endOfStream) => this.dissect(st, conv, data, frame, endOfStream), this.reassemblyEvents());
     st.flows = [mk(), mk()];
     if (st.protocol === 'unknown') st.protocol = 'http';
   }
 
   private dissect(st: ConvState, conv: TcpConversation, data: Buffer, frame: number, endOfStream: boolean) {
-    const r = dissectHttp(data, data.length, { endOfStream });
+    if (st.tunnel === 'tls') return tlsDesegment(data);
+    if (st.tunnel === 'opaque') return { desegmentOffset: 0, desegmentLen: 0 };
+    const pendingMethod = st.tail && !st.tail.response ? st.tail.request?.method : undefined;
+    const r = dissectHttp(data, data.length, { endOfStream, noBody: pendingMethod === 'CONNECT' });
     const p = st.current!;
     for (const m of r.messages) {
       st.protocol = 'http';
       this.record(st, conv, m.head, m.body, frame, p);
+      const ex = st.tail;
+      if (ex?.request?.method === 'CONNECT' && ex.response && (ex.response.code ?? 0) >= 200 && (ex.response.code ?? 0) < 300) {
+        // RFC 9110 §9.3.6: after a 2xx the connection is a tunnel to the target.
+        const port = Number(/:(\d+)$/.exec(ex.request.uri ?? '')?.[1] ?? 443);
+        st.tunnel = TSHARK_TLS_PORTS.has(port) ? 'tls' : 'opaque';
+        return { desegmentOffset: 0, desegmentLen: 0 };
+      }
     }
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
     return { desegmentOffset: r.desegmentOffset, desegmentLen: len };
@@ -227,4 +248,10 @@ export function messageHeader(m: HttpMessage, name: string): string | undefined 
 export function messageHeaders(m: HttpMessage, name: string): string[] {
   const n = name.toLowerCase();
   return m.headers.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
+}
+
+/** Reassembly contract for TLS: ask for one more segment until the record is whole. */
+function tlsDesegment(data: Buffer): { desegmentOffset: number; desegmentLen: number } {
+  const r = splitTlsRecords(data, data.length);
+  return r.incompleteAt < 0 ? { desegmentOffset: 0, desegmentLen: 0 } : { desegmentOffset: r.incompleteAt, desegmentLen: ONE_MORE_SEGMENT };
 }

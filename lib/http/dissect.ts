@@ -32,6 +32,8 @@ export interface DissectResult {
 export interface DissectOptions {
   /** The data ends with the sender's FIN (a close-delimited body is complete). */
   endOfStream: boolean;
+  /** The next response answers a request that has no response body (CONNECT). */
+  noBody?: boolean;
 }
 
 /**
@@ -55,7 +57,10 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
     let bodyEnd: number;
     let body: Buffer;
     const cl = contentLength(head);
-    if (isChunked(head)) {
+    if (opts.noBody && head.start.kind === 'response') {
+      bodyEnd = bodyStart;
+      body = b.subarray(bodyStart, bodyStart);
+    } else if (isChunked(head)) {
       const parts: Buffer[] = [];
       const e = chunkedBodyEnd(b, bodyStart, end, parts);
       if (e < 0) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };

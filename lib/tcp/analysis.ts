@@ -449,7 +449,9 @@ export class TcpAnalyzer {
         if (seqLT(a, first)) first = a;
         if (seqGT(b, last)) last = b;
       }
-      const inFlight = u32(last - first);
+      // The SYN/FIN sequence number this segment consumes is not a byte in flight.
+      let inFlight = u32(last - first);
+      if (flags & (TH_SYN | TH_FIN)) inFlight = u32(inFlight - 1);
       if (inFlight > 0 && inFlight < 2000000000) {
         hasTa = true;
         info.bytesInFlight = inFlight;
