@@ -10,6 +10,8 @@ import { CaptureFormat, CaptureInterface, CaptureReader, CaptureRecord } from '.
 
 export interface ReadResult {
   format: CaptureFormat | undefined;
+  /** The file header was accepted (tshark prints nothing at all for a file it cannot open). */
+  opened: boolean;
   gzip: boolean;
   packets: number;
   interfaces: CaptureInterface[];
@@ -30,7 +32,7 @@ function toCaptureError(e: unknown, offset: number): CaptureError {
 }
 
 function result(r: CaptureReader, gzip: boolean, error?: CaptureError): ReadResult {
-  return { format: r.format, gzip, packets: r.packets, interfaces: r.interfaces, error, warnings: r.warnings };
+  return { format: r.format, opened: r.opened, gzip, packets: r.packets, interfaces: r.interfaces, error, warnings: r.warnings };
 }
 
 function isGzip(path: string): boolean {

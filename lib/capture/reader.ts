@@ -66,6 +66,8 @@ export class CaptureReader {
   /** Non-fatal problems (e.g. captured length above the snapshot length). */
   readonly warnings: CaptureError[] = [];
   packets = 0;
+  /** The file header (pcap) or first section header (pcapng) was accepted. */
+  opened = false;
 
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -168,6 +170,7 @@ export class CaptureReader {
     this.pcapIface = this.interfaces.length;
     this.interfaces.push({ linkType: network & 0xffff, snapLen, unitsPerSecond: this.nano ? 1e9 : 1e6, tsOffset: 0 });
     this.base = 0;
+    this.opened = true;
   }
 
   private parsePcap(d: Buffer, pos: number): number {
@@ -266,6 +269,7 @@ export class CaptureReader {
         }
         this.section = { le, ifaces: [] };
         checkOptions(d, pos + 24, end, le, at - pos);
+        this.opened = true;
         return;
       }
       case 1: {

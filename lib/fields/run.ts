@@ -87,6 +87,8 @@ export async function runFields(
   }
 
   // ---- pass 2
+  // tshark prints nothing for a file it cannot open, but a header for a 0-byte file.
+  if (!read1.opened && read1.error?.code !== 'empty') return { read: read1, rows: 0, httpPortsByContent: [] };
   write(fields.join('\t'));
   const extract = fields.map((f) => FIELDS[f]);
   const tcp2 = new TcpAnalyzer(false, true);

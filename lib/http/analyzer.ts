@@ -148,9 +148,9 @@ export class HttpAnalyzer {
       st.decided = true;
     }
     if (!st.flows) return;
-    // Like Wireshark ("do not call subdissectors for error packets"), a retransmitted or
-    // out-of-order segment's bytes are not handed to HTTP; a snaplen-cut payload cannot be.
-    const usable = complete && !(t.flags & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION | TA.OUT_OF_ORDER));
+    // Like Wireshark ("do not call subdissectors for error packets"), a retransmitted segment's
+    // bytes are not handed to HTTP (out-of-order ones are); a snaplen-cut payload cannot be.
+    const usable = complete && !(t.flags & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION));
     const payload = usable ? p.bytes.subarray(p.payloadOffset, p.payloadOffset + h.payloadLen) : EMPTY;
     if (payload.length === 0 && !fin) return;
     st.current = p;

@@ -1,0 +1,66 @@
+/**
+ * `wirenote fields` against tshark 4.0 (the oracle), cell by cell, on every capture in
+ * ../shared/captures and on captures this suite makes itself.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { compareCapture, Comparison, REQUIRED_FIELDS, SHARED_CAPTURES, tsharkAvailable } from './support/tshark';
+
+interface Exception {
+  capture: string;
+  field: string;
+  frames: string[] | '*';
+  why: string;
+}
+const EXCEPTIONS: Exception[] = JSON.parse(fs.readFileSync(path.join(__dirname, 'tshark-exceptions.json'), 'utf8')).exceptions;
+
+export function sharedCaptureFiles(): string[] {
+  return fs
+    .readFileSync(path.join(SHARED_CAPTURES, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t')[0])
+    .filter((f) => /\.(pcap|pcapng|bin)$/.test(f));
+}
+
+function excused(capture: string, field: string, frame: string): boolean {
+  return EXCEPTIONS.some(
+    (e) => e.capture === capture && (e.field === '*' || e.field === field) && (e.frames === '*' || e.frames.includes(frame)),
+  );
+}
+
+const totals = new Map<string, [number, number]>();
+function account(c: Comparison): void {
+  for (const [f, [a, n]] of c.perField) {
+    const t = totals.get(f) ?? [0, 0];
+    totals.set(f, [t[0] + a, t[1] + n]);
+  }
+}
+
+const haveTshark = tsharkAvailable();
+(haveTshark ? describe : describe.skip)('wirenote fields = tshark -2 -T fields', () => {
+  afterAll(() => {
+    const lines = [...totals].map(([f, [a, n]]) => `${f.padEnd(40)} ${a}/${n} ${((100 * a) / Math.max(1, n)).toFixed(2)}%`);
+    const all = [...totals.values()].reduce((s, [a, n]) => [s[0] + a, s[1] + n], [0, 0]);
+    // eslint-disable-next-line no-console
+    console.log(`per-field agreement with tshark (shared captures):\n${lines.join('\n')}\nALL ${all[0]}/${all[1]} = ${((100 * all[0]) / all[1]).toFixed(3)}%`);
+  });
+
+  for (const rel of sharedCaptureFiles()) {
+    test(rel, () => {
+      const c = compareCapture(path.join(SHARED_CAPTURES, rel), REQUIRED_FIELDS);
+      account(c);
+      expect(c.rowsWirenote).toBe(c.rowsTshark);
+      const unexplained = c.diffs.filter((d) => !excused(rel, d.field, d.frame));
+      expect(unexplained.slice(0, 20)).toEqual([]);
+    });
+  }
+
+  test('every exception still matches a real difference (no stale excuses)', () => {
+    for (const e of EXCEPTIONS) {
+      const c = compareCapture(path.join(SHARED_CAPTURES, e.capture), REQUIRED_FIELDS);
+      const hit = c.diffs.some((d) => (e.field === '*' || d.field === e.field) && (e.frames === '*' || e.frames.includes(d.frame)));
+      expect({ exception: e.capture + ' ' + e.field, stillNeeded: hit }).toEqual({ exception: e.capture + ' ' + e.field, stillNeeded: true });
+    }
+  });
+});
