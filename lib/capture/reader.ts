@@ -20,6 +20,8 @@ export interface CaptureInterface {
   /** if_tsoffset: seconds added to every timestamp. */
   tsOffset: number;
   name?: string;
+  /** Where the interface was described (pcap file header or pcapng IDB). */
+  fileOffset?: number;
 }
 
 export interface CaptureRecord {
@@ -168,7 +170,7 @@ export class CaptureReader {
       throw new CaptureError('unknown-link-type', 20, `pcap link-type field has reserved bits set (0x${(network & 0x03ff0000).toString(16).padStart(8, '0')})`);
     }
     this.pcapIface = this.interfaces.length;
-    this.interfaces.push({ linkType: network & 0xffff, snapLen, unitsPerSecond: this.nano ? 1e9 : 1e6, tsOffset: 0 });
+    this.interfaces.push({ linkType: network & 0xffff, snapLen, unitsPerSecond: this.nano ? 1e9 : 1e6, tsOffset: 0, fileOffset: 20 });
     this.base = 0;
     this.opened = true;
   }
@@ -275,7 +277,7 @@ export class CaptureReader {
       case 1: {
         // Interface Description Block
         if (len < 20) throw new CaptureError('bad-block', at, `pcapng interface block is too short (${len} bytes)`);
-        const iface: CaptureInterface = { linkType: u16(pos + 8), snapLen: u32(pos + 12), unitsPerSecond: 1e6, tsOffset: 0 };
+        const iface: CaptureInterface = { linkType: u16(pos + 8), snapLen: u32(pos + 12), unitsPerSecond: 1e6, tsOffset: 0, fileOffset: at + 8 };
         forEachOption(d, pos + 16, end, le, at - pos, (code, o, olen) => {
           if (code === 9 && olen >= 1) {
             const r = d[o];

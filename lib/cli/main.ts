@@ -8,6 +8,7 @@ import { readCaptureFile } from '../capture/file';
 import { FIELD_NAMES } from '../fields/registry';
 import { runFields, UnknownFieldError } from '../fields/run';
 
+/** Exit status: 0 ok, 1 damaged capture (read stopped early), 2 usage, 3 link type not decoded. */
 const USAGE = `usage:
   wirenote fields -r FILE -e FIELD [-e FIELD ...] [--http-ports-by-content]
   wirenote fields --list`;
@@ -50,12 +51,13 @@ async function fieldsCommand(args: string[]): Promise<number> {
     });
     flush();
     for (const w of res.read.warnings) process.stderr.write(`wirenote: warning: ${w.message}\n`);
+    for (const w of res.undecoded) process.stderr.write(`wirenote: ${file}: ${w.message}\n`);
     if (reportPorts) process.stderr.write(`http-ports-by-content: ${res.httpPortsByContent.join(',')}\n`);
     if (res.read.error) {
       process.stderr.write(`wirenote: ${file}: ${res.read.error.message}\nwirenote: ${res.read.packets} packets were read before the error.\n`);
       return 1;
     }
-    return 0;
+    return res.undecoded.length ? 3 : 0;
   } catch (e) {
     flush();
     if (e instanceof UnknownFieldError) {

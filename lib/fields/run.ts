@@ -8,7 +8,8 @@
  */
 import { CaptureRecord } from '../capture/reader';
 import { ReadResult } from '../capture/file';
-import { decodeRecord } from '../decode';
+import { decodeRecord, SUPPORTED_LINKTYPES } from '../decode';
+import { CaptureError } from '../capture/errors';
 import { TcpAnalyzer, TcpConversation } from '../tcp/analysis';
 import { HttpAnalyzer, HttpAnalyzerOptions, HttpMessage } from '../http/analyzer';
 import { FIELDS, FIELD_NAMES, FieldContext } from './registry';
@@ -29,6 +30,8 @@ export type RecordSource = (onRecord: (r: CaptureRecord) => void) => Promise<Rea
 
 export interface FieldsResult {
   read: ReadResult;
+  /** Interfaces whose link type wirenote does not decode (their frames are listed, not analysed). */
+  undecoded: CaptureError[];
   rows: number;
   /** Connections whose HTTP was found by content on a port tshark does not decode as HTTP. */
   httpPortsByContent: number[];
@@ -88,7 +91,7 @@ export async function runFields(
 
   // ---- pass 2
   // tshark prints nothing for a file it cannot open, but a header for a 0-byte file.
-  if (!read1.opened && read1.error?.code !== 'empty') return { read: read1, rows: 0, httpPortsByContent: [] };
+  if (!read1.opened && read1.error?.code !== 'empty') return { read: read1, undecoded: [], rows: 0, httpPortsByContent: [] };
   write(fields.join('\t'));
   const extract = fields.map((f) => FIELDS[f]);
   const tcp2 = new TcpAnalyzer(false, true);
@@ -126,7 +129,10 @@ export async function runFields(
     rows++;
   });
   // Pass 2 stops where pass 1 stopped; report pass 1's outcome (the same damage).
-  return { read: read1.error ? read1 : read2, rows, httpPortsByContent: [...byContent].sort((a, b) => a - b) };
+  const undecoded = read1.interfaces
+    .filter((i) => !SUPPORTED_LINKTYPES.has(i.linkType))
+    .map((i) => new CaptureError('unknown-link-type', i.fileOffset ?? 0, `link type ${i.linkType} is not decoded by wirenote: its frames are listed but not analysed`));
+  return { read: read1.error ? read1 : read2, undecoded, rows, httpPortsByContent: [...byContent].sort((a, b) => a - b) };
 }
 
 import { TSHARK_HTTP_PORTS as DEFAULT_PORTS } from '../http/analyzer';
