@@ -101,7 +101,7 @@ describe('typed errors with offsets', () => {
   });
 
   test('pcapng option overrunning its block', () => {
-    const data = Buffer.from(fs.readFileSync(SAMPLE_NG));
+    const data = Buffer.from(fs.readFileSync(path.join(SHARED_CAPTURES, 'zeek/cooper-grill-dvwa.pcapng')));
     const shbLen = data.readUInt32LE(4);
     expect(shbLen).toBeGreaterThan(28); // the sample's section header has options
     data.writeUInt16LE(0xfff0, 24 + 2); // first SHB option length
