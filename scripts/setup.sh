@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian machine for wirenote: Debian packages, then npm ci (which builds lib/).
+# Run as root (or with sudo). Safe to run twice.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PKGS=(
+  tshark            # the reference decoder the tests compare against
+  tcpdump           # packet capture (npm run capture, live-capture tests)
+  nftables          # packet-loss tests drop segments with nft
+  chromium          # the browser npm run capture drives; PDF export
+  fonts-noto-cjk    # Chinese text in charts, HTML and PDF
+  jupyter-nbconvert python3-nbclient  # execute the tslab notebooks headless
+  espeak-ng lame libjpeg-turbo-progs  # regenerate the site's audio and logo
+)
+if ! dpkg -s "${PKGS[@]}" >/dev/null 2>&1; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq "${PKGS[@]}" >/dev/null
+fi
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund
