@@ -11,3 +11,4 @@ export * from './http/analyzer';
 export * from './fields/registry';
 export * from './fields/run';
 export * from './util/time';
+export * from './analysis';
