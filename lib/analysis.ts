@@ -48,6 +48,8 @@ export interface TcpFrame {
   reassembledIn?: number;
   /** Frame length on the wire. */
   frameLen: number;
+  /** The captured TCP header bytes (for field-by-field explanations). */
+  header: Buffer;
 }
 
 export interface Connection {
@@ -157,6 +159,7 @@ class Collector {
       ackRtt: t.acksFrame ? t.ackRtt : undefined,
       bytesInFlight: t.bytesInFlight || undefined,
       frameLen: p.origLen,
+      header: Buffer.from(p.bytes.subarray(p.l4Offset, p.l4Offset + h.hdrCaptured)),
     };
     const pending = this.pendingReassembly.get(p.frame);
     if (pending) f.reassembledIn = pending;
