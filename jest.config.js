@@ -4,4 +4,6 @@ module.exports = {
   roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },
   testTimeout: 120000,
+  // Several suites capture on loopback port 8080: run suites one at a time.
+  maxWorkers: 1,
 };

@@ -92,7 +92,7 @@ function checkPrerequisites() {
 async function startCapture(tool, file, port) {
   const filter = `tcp port ${port}`;
   const isDumpcap = path.basename(tool) === 'dumpcap';
-  const args = isDumpcap ? ['-i', 'lo', '-f', filter, '-w', file, '-q'] : ['-i', 'lo', '-U', '-s', '0', '-w', file, filter];
+  const args = isDumpcap ? ['-i', 'lo', '-f', filter, '-w', file, '-q'] : ['-i', 'lo', '-U', '--immediate-mode', '-s', '0', '-w', file, filter];
   const child = spawn(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   await new Promise((resolve, reject) => {
