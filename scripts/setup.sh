@@ -13,6 +13,7 @@ PKGS=(
   fonts-noto-cjk    # Chinese text in charts, HTML and PDF
   jupyter-nbconvert python3-nbclient  # execute the tslab notebooks headless
   espeak-ng lame libjpeg-turbo-progs  # regenerate the site's audio and logo
+  time              # npm run bench measures peak memory with GNU time
 )
 if ! dpkg -s "${PKGS[@]}" >/dev/null 2>&1; then
   $SUDO apt-get update -qq

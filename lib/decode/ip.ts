@@ -5,8 +5,18 @@
  */
 import { Packet } from './packet';
 
+/** Recently seen IPv4 addresses as text: a capture has few distinct hosts, so skip re-formatting. */
+const v4Text = new Map<number, string>();
+
 export function formatIPv4(b: Buffer, o: number): string {
-  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+  const key = b.readUInt32BE(o);
+  let s = v4Text.get(key);
+  if (s === undefined) {
+    if (v4Text.size > 65536) v4Text.clear();
+    s = `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+    v4Text.set(key, s);
+  }
+  return s;
 }
 
 /** RFC 5952 text form: lower case, leading zeros dropped, the longest run of ≥2 zero groups as "::". */

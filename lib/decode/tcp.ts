@@ -4,6 +4,9 @@
  */
 import { TcpHeader, TcpOption } from './packet';
 
+/** Shared by every header without options (never mutated). */
+const NO_OPTIONS: TcpOption[] = Object.freeze([]) as unknown as TcpOption[];
+
 export const TH_FIN = 0x001;
 export const TH_SYN = 0x002;
 export const TH_RST = 0x004;
@@ -40,7 +43,7 @@ export function decodeTcp(b: Buffer, o: number, captured: number, segmentLen: nu
     window: b.readUInt16BE(o + 14),
     checksum: b.readUInt16BE(o + 16),
     urgent: b.readUInt16BE(o + 18),
-    options: [],
+    options: hdrLen > 20 ? [] : NO_OPTIONS,
     sackPerm: false,
     payloadLen: Math.max(0, segmentLen - hdrLen),
     hdrCaptured: Math.min(avail, hdrLen),

@@ -5,7 +5,7 @@
  */
 import { Packet } from '../decode/packet';
 import { TcpConversation, TcpFrameInfo, TA } from '../tcp/analysis';
-import { HttpMessage, messageHeaders } from '../http/analyzer';
+import { HttpExchange, HttpMessage, messageHeaders } from '../http/analyzer';
 import { TH_SYN } from '../decode/tcp';
 import { formatSeconds, NsTime, nstimeDelta } from '../util/time';
 
@@ -60,6 +60,11 @@ function joinHttp(c: FieldContext, pick: (m: HttpMessage) => string | number | u
     if (v !== undefined && v !== '') out.push(String(v));
   }
   return out.join(',');
+}
+
+function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: HttpExchange) => string | number | undefined): string {
+  const last = c.http[c.http.length - 1];
+  return last ? joinHttp(c, (m) => pick(m, last.exchange)) : '';
 }
 
 const header = (name: string): Extract => (c) => joinHttp(c, (m) => messageHeaders(m, name).join(','));
@@ -150,17 +155,20 @@ export const FIELDS: Record<string, Extract> = {
   'http.connection': header('connection'),
   'http.last_modified': header('last-modified'),
   'http.cache_control': header('cache-control'),
-  'http.request_in': (c) => joinHttp(c, (m) => (m.isRequest ? undefined : m.exchange.request?.frame)),
-  'http.response_in': (c) => joinHttp(c, (m) => (m.isRequest ? m.exchange.response?.frame : undefined)),
+  // Pairing fields: Wireshark keeps one request/response record per frame (the last message's),
+  // so every message in a frame with several (pipelining) shows that record.
+  'http.request_in': (c) => joinPaired(c, (m, x) => (m.isRequest ? undefined : x.request?.frame)),
+  'http.response_in': (c) => joinPaired(c, (m, x) => (m.isRequest ? x.response?.frame : undefined)),
   'http.time': (c) =>
-    joinHttp(c, (m) => {
-      const rq = m.isRequest ? undefined : m.exchange.request;
-      return rq ? relTime(m.tsSec, m.tsNsec, rq.tsSec, rq.tsNsec) : undefined;
+    joinPaired(c, (m, x) => {
+      const rq = m.isRequest ? undefined : x.request;
+      const rs = x.response;
+      return rq && rs ? relTime(rs.tsSec, rs.tsNsec, rq.tsSec, rq.tsNsec) : undefined;
     }),
-  'http.prev_request_in': (c) => joinHttp(c, (m) => m.exchange.prev?.request?.frame),
-  'http.next_request_in': (c) => joinHttp(c, (m) => m.exchange.next?.request?.frame),
-  'http.prev_response_in': (c) => joinHttp(c, (m) => (m.isRequest ? undefined : m.exchange.prev?.response?.frame)),
-  'http.next_response_in': (c) => joinHttp(c, (m) => (m.isRequest ? undefined : m.exchange.next?.response?.frame)),
+  'http.prev_request_in': (c) => joinPaired(c, (_, x) => x.prev?.request?.frame),
+  'http.next_request_in': (c) => joinPaired(c, (_, x) => x.next?.request?.frame),
+  'http.prev_response_in': (c) => joinPaired(c, (m, x) => (m.isRequest ? undefined : x.prev?.response?.frame)),
+  'http.next_response_in': (c) => joinPaired(c, (m, x) => (m.isRequest ? undefined : x.next?.response?.frame)),
 };
 
 export const FIELD_NAMES: readonly string[] = Object.keys(FIELDS);

@@ -45,6 +45,9 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
   let off = 0;
   while (off < end) {
     const lineEnd = findLineEnd(b, off, end);
+    // Like Wireshark: without one complete line there is nothing to classify yet, so ask for
+    // more data whatever the bytes are (binary bodies without a line end get collected too).
+    if (lineEnd < 0 && !opts.endOfStream) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
     const firstLine = b.toString('latin1', off, lineEnd < 0 ? Math.min(end, off + 4096) : lineEnd);
     const start = parseStartLine(firstLine);
     if (start.kind === 'other') {

@@ -77,7 +77,7 @@ export class FlowReassembler {
    * Process one segment's payload (`payload` may be empty for a bare FIN). Returns early for
    * segments with nothing to dissect.
    */
-  segment(frame: number, seq: number, payload: Buffer, fin: boolean): void {
+  segment(frame: number, seq: number, payload: Buffer, fin: boolean, outOfOrder = false): void {
     if (fin && this.untilFin && (this.finFrame === 0 || this.finFrame === frame)) {
       this.finFrame = frame;
       const msp = this.lookupLE(u32(seq - 1));
@@ -90,10 +90,14 @@ export class FlowReassembler {
       }
     }
     if (payload.length === 0) return;
-    this.desegment(frame, seq, payload, 0);
+    this.desegment(frame, seq, payload, 0, outOfOrder);
   }
 
-  private desegment(frame: number, seq: number, tvb: Buffer, offset: number): void {
+  /**
+   * An out-of-order segment still fills its place in a pending PDU, but (as in Wireshark 4.0,
+   * whose "reassemble out-of-order segments" is off) no dissector runs on it.
+   */
+  private desegment(frame: number, seq: number, tvb: Buffer, offset: number, outOfOrder: boolean): void {
     for (;;) {
       const remaining = tvb.length - offset;
       if (remaining <= 0) return;
@@ -125,6 +129,10 @@ export class FlowReassembler {
         }
         if (seqLT(msp.nxtpdu, nxtseq) && !seqLT(msp.nxtpdu, seq) && len > 0) anotherPduFollows = u32(msp.nxtpdu - seq);
         if (!this.complete(msp)) return; // a middle segment: nothing to dissect yet
+        if (outOfOrder) {
+          this.finish(msp, frame, false);
+          return;
+        }
         const data = this.assemble(msp);
         const r = this.dissect(data, frame, false);
         const lastLen = len;
@@ -153,6 +161,7 @@ export class FlowReassembler {
           desegBase = offset + lastLen - fromEnd;
         }
       } else {
+        if (outOfOrder) return;
         const r = this.dissect(offset === 0 ? tvb : tvb.subarray(offset), frame, false);
         if (r.desegmentLen !== 0) {
           deseg = r;
