@@ -188,6 +188,11 @@ export class HttpAnalyzer {
       st.protocol = 'http';
       this.record(st, conv, m.head, m.body, frame, p);
       const ex = st.tail;
+      if (ex?.response?.code === 101) {
+        // Switching Protocols (e.g. WebSocket): what follows is no longer HTTP.
+        st.tunnel = 'opaque';
+        return { desegmentOffset: 0, desegmentLen: 0 };
+      }
       if (ex?.request?.method === 'CONNECT' && ex.response && (ex.response.code ?? 0) >= 200 && (ex.response.code ?? 0) < 300) {
         // RFC 9110 §9.3.6: after a 2xx the connection is a tunnel to the target.
         const port = Number(/:(\d+)$/.exec(ex.request.uri ?? '')?.[1] ?? 443);
