@@ -2,7 +2,7 @@
 'use strict';
 const { readCaptureFile, decodeRecord, TcpAnalyzer, HttpAnalyzer } = require('wirenote');
 (async () => {
-  const tcp = new TcpAnalyzer(false);
+  const tcp = new TcpAnalyzer(false, false, 10000); // forget closed connections: memory stays flat
   let messages = 0;
   const http = new HttpAnalyzer({ onMessage: () => messages++ });
   const r = await readCaptureFile(process.argv[2], (rec) => {

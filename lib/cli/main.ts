@@ -4,14 +4,55 @@
  *   wirenote fields -r FILE -e FIELD [-e FIELD …]   tshark-compatible field output
  *   wirenote fields --list                           the supported fields
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { readCaptureFile } from '../capture/file';
+import { listCaptures, runBatch, toCsv, toMarkdown } from './batch';
 import { FIELD_NAMES } from '../fields/registry';
 import { runFields, UnknownFieldError } from '../fields/run';
 
 /** Exit status: 0 ok, 1 damaged capture (read stopped early), 2 usage, 3 link type not decoded. */
 const USAGE = `usage:
   wirenote fields -r FILE -e FIELD [-e FIELD ...] [--http-ports-by-content]
-  wirenote fields --list`;
+  wirenote fields --list
+  wirenote batch DIR [--out BASE] [--threads N]     summary of every capture in DIR → BASE.csv, BASE.md`;
+
+async function batchCommand(args: string[]): Promise<number> {
+  let dir: string | undefined;
+  let out = 'batch-summary';
+  let threads = os.cpus().length;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--out') out = args[++i];
+    else if (args[i] === '--threads') threads = Number(args[++i]);
+    else if (!dir) dir = args[i];
+    else {
+      process.stderr.write(`wirenote batch: unexpected argument "${args[i]}"\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  if (!dir || !fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    process.stderr.write(`wirenote batch: give a folder of captures\n${USAGE}\n`);
+    return 2;
+  }
+  const files = listCaptures(dir);
+  const tty = process.stderr.isTTY;
+  const started = Date.now();
+  const rows = await runBatch(files, threads, (done, total, file) => {
+    if (!tty) return;
+    const w = 30;
+    const k = Math.round((done / total) * w);
+    process.stderr.write(`\r[${'#'.repeat(k)}${' '.repeat(w - k)}] ${done}/${total} ${path.basename(file).slice(0, 40).padEnd(40)}`);
+  });
+  if (tty) process.stderr.write('\n');
+  fs.writeFileSync(`${out}.csv`, toCsv(rows));
+  const md = toMarkdown(rows);
+  fs.writeFileSync(`${out}.md`, md);
+  process.stdout.write(md);
+  const bad = rows.filter((r) => !r.readable).length;
+  process.stderr.write(`wirenote batch: ${rows.length} captures (${bad} unreadable) in ${((Date.now() - started) / 1000).toFixed(1)} s → ${out}.csv, ${out}.md\n`);
+  return 0;
+}
 
 async function fieldsCommand(args: string[]): Promise<number> {
   let file: string | undefined;
@@ -73,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'fields':
       return fieldsCommand(rest);
+    case 'batch':
+      return batchCommand(rest);
     case undefined:
     case '-h':
     case '--help':

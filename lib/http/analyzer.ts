@@ -95,7 +95,7 @@ export function looksLikeTls(b: Buffer, off: number, end: number): boolean {
 }
 
 export class HttpAnalyzer {
-  private readonly states = new Map<TcpConversation, ConvState>();
+  private readonly states = new WeakMap<TcpConversation, ConvState>();
   private readonly ports: ReadonlySet<number>;
   private readonly detect: boolean;
   private readonly keepBodies: boolean;

@@ -4,7 +4,7 @@
  * Chapters follow the seed's structure (../shared/seed/original-lab-report.md) and avoid its
  * mistakes (see the comments marked "seed:").
  */
-import { LabConnection, LabModel, frameSide, Exchange } from '../stats/lab';
+import { LabConnection, LabModel, frameSide, Exchange, findAudio, findLogo, labChecks, mainConnection } from '../stats/lab';
 import { TcpFrame } from '../analysis';
 import { ackCadence, bytesInFlight, flagsText, flowGraph, segmentSizes, timeSequence, waterfall } from '../charts';
 import { HttpMessage, messageHeader } from '../http/analyzer';
@@ -22,13 +22,6 @@ export interface Chapter {
 const u32 = (x: number) => x >>> 0;
 const who = (lc: LabConnection, f: TcpFrame) => (frameSide(lc.conn, f) === 'client' ? '客户端（浏览器）' : '服务器');
 const endpoint = (a: { addr: string; port: number }) => code(a.addr.includes(':') ? `[${a.addr}]:${a.port}` : `${a.addr}:${a.port}`);
-
-/** The connection that carried the page (GET /), else the first with HTTP, else the first. */
-function mainConnection(lab: LabModel): LabConnection | undefined {
-  const page = lab.exchanges.find((e) => e.request?.uri === '/' || /\.html?$/.test(e.request?.uri ?? ''));
-  const stream = (page?.request ?? page?.response)?.stream;
-  return lab.connections.find((c) => c.conn.stream === stream) ?? lab.connections.find((c) => c.exchanges.length) ?? lab.connections[0];
-}
 
 function findExchange(lab: LabModel, test: (uri: string, e: Exchange) => boolean): Exchange | undefined {
   return lab.exchanges.find((e) => e.request?.uri !== undefined && test(e.request.uri, e));
@@ -75,16 +68,17 @@ export function chapterOverview(lab: LabModel, source: string): Chapter {
 /** 实验要求核对表: the lab's requirements, checked on this capture. */
 export function checklist(lab: LabModel): Block[] {
   const id = lab.identity;
-  const logo = findExchange(lab, (u, e) => /image\/jpeg/i.test(e.contentType ?? '') && !/icon/i.test(u));
-  const audio = findExchange(lab, (_, e) => /audio\//i.test(e.contentType ?? ''));
+  const logo = findLogo(lab);
+  const audio = findAudio(lab);
   const main = mainConnection(lab);
+  const c = labChecks(lab);
   const rows: string[][] = [
-    ['页面文字包含专业、学号、姓名', ok(!!(id.major && id.studentId && id.name)), id.studentId ? `专业 ${code(id.major ?? '?')}，学号 ${code(id.studentId)}，姓名 ${code(id.name ?? '?')}` : '抓包中没有找到含这三项的页面'],
-    ['传输了 JPEG 格式的 LOGO', ok(!!logo?.response && logo.response.code === 200), logo?.response ? `${code(logo.request!.uri!)}，响应在第 ${logo.response.frame} 帧，${code(logo.contentType ?? '')}` : '没有找到 image/jpeg 响应'],
-    ['传输了 MP3 自我介绍音频', ok(!!audio?.response), audio?.response ? `${code(audio.request!.uri!)} → ${audio.response.code}（第 ${audio.response.frame} 帧）` : '没有找到 audio/* 响应'],
-    ['使用 HTTP 而不是 HTTPS', ok(lab.exchanges.length > 0 && lab.tlsConnections.length === 0), lab.tlsConnections.length ? `${lab.tlsConnections.length} 条连接是 TLS` : `${lab.exchanges.length} 次明文 HTTP 交互，没有 TLS`],
-    ['捕获到三次握手', ok(!!main?.handshake.complete), main?.handshake.complete ? `连接 ${main.conn.stream}：第 ${main.handshake.syn!.frame}、${main.handshake.synAck!.frame}、${main.handshake.ack!.frame} 帧` : '主连接的握手不完整'],
-    ['捕获到连接释放（挥手）', ok(!!main && main.teardown.fins.length === 2), main && main.teardown.fins.length ? `连接 ${main.conn.stream}：FIN 在第 ${main.teardown.fins.map((f) => f.frame.frame).join('、')} 帧` : main?.teardown.rst ? `只有 RST（第 ${main.teardown.rst.frame} 帧）` : '抓包结束时连接仍未关闭'],
+    ['页面文字包含专业、学号、姓名', ok(c.identity), id.studentId ? `专业 ${code(id.major ?? '?')}，学号 ${code(id.studentId)}，姓名 ${code(id.name ?? '?')}` : '抓包中没有找到含这三项的页面'],
+    ['传输了 JPEG 格式的 LOGO', ok(c.jpegLogo), logo?.response ? `${code(logo.request!.uri!)}，响应在第 ${logo.response.frame} 帧，${code(logo.contentType ?? '')}` : '没有找到 image/jpeg 响应'],
+    ['传输了 MP3 自我介绍音频（Range → 206）', ok(c.audio206), audio?.response ? `${code(audio.request!.uri!)} → ${audio.response.code}（第 ${audio.response.frame} 帧）` : '没有找到 audio/* 响应'],
+    ['使用 HTTP 而不是 HTTPS', ok(c.httpNotHttps), lab.tlsConnections.length ? `${lab.tlsConnections.length} 条连接是 TLS` : `${lab.exchanges.length} 次明文 HTTP 交互，没有 TLS`],
+    ['捕获到三次握手', ok(c.handshake), main?.handshake.complete ? `连接 ${main.conn.stream}：第 ${main.handshake.syn!.frame}、${main.handshake.synAck!.frame}、${main.handshake.ack!.frame} 帧` : '主连接的握手不完整'],
+    ['捕获到连接释放（挥手）', ok(c.teardown), main && main.teardown.fins.length ? `连接 ${main.conn.stream}：FIN 在第 ${main.teardown.fins.map((f) => f.frame.frame).join('、')} 帧` : main?.teardown.rst ? `只有 RST（第 ${main.teardown.rst.frame} 帧）` : '抓包结束时连接仍未关闭'],
   ];
   return [md('### 实验要求核对表'), table('checklist', '实验要求核对表（✓ 满足，✗ 不满足）', ['要求', '结果', '依据'], rows)];
 }

@@ -175,4 +175,44 @@ export function buildLab(a: CaptureAnalysis): LabModel {
   };
 }
 
+/** The lab's requirements, checked on a capture (the report's 实验要求核对表 and batch mode). */
+export interface LabChecks {
+  identity: boolean;
+  jpegLogo: boolean;
+  audio206: boolean;
+  httpNotHttps: boolean;
+  handshake: boolean;
+  teardown: boolean;
+}
+
+export function findLogo(lab: LabModel): Exchange | undefined {
+  return lab.exchanges.find((e) => e.request?.uri !== undefined && /image\/jpeg/i.test(e.contentType ?? '') && !/icon/i.test(e.request.uri));
+}
+
+export function findAudio(lab: LabModel): Exchange | undefined {
+  return lab.exchanges.find((e) => /audio\//i.test(e.contentType ?? ''));
+}
+
+/** The connection that carried the page (GET /), else the first with HTTP, else the first. */
+export function mainConnection(lab: LabModel): LabConnection | undefined {
+  const page = lab.exchanges.find((e) => e.request?.uri === '/' || /\.html?$/.test(e.request?.uri ?? ''));
+  const stream = (page?.request ?? page?.response)?.stream;
+  return lab.connections.find((c) => c.conn.stream === stream) ?? lab.connections.find((c) => c.exchanges.length) ?? lab.connections[0];
+}
+
+export function labChecks(lab: LabModel): LabChecks {
+  const id = lab.identity;
+  const logo = findLogo(lab);
+  const audio = findAudio(lab);
+  const main = mainConnection(lab);
+  return {
+    identity: !!(id.major && id.studentId && id.name),
+    jpegLogo: logo?.response?.code === 200,
+    audio206: audio?.response?.code === 206,
+    httpNotHttps: lab.exchanges.length > 0 && lab.tlsConnections.length === 0,
+    handshake: !!main?.handshake.complete,
+    teardown: !!main && main.teardown.fins.length === 2,
+  };
+}
+
 export { side as frameSide, TH_PUSH };

@@ -76,8 +76,7 @@ export class TcpFlow {
   pushBytesSent = 0;
   pushSetLast = false;
   segments: Unacked[] = [];
-  /** Highest nextseq seen, for spotting retransmitted payload during reassembly. */
-  maxnextseq = 0;
+  finSeen = false;
   /** Address/port of the sender of this flow. */
   constructor(
     readonly addr: string,
@@ -101,6 +100,9 @@ export class TcpConversation {
   /** First and last frame of the conversation. */
   firstFrame: number;
   lastFrame: number;
+  /** Frame at which both sides had sent FIN, or a RST was seen (0 while open). */
+  closedAt = 0;
+  key = '';
   constructor(
     readonly stream: number,
     src: string,
@@ -159,7 +161,22 @@ export class TcpAnalyzer {
   constructor(
     private readonly keepList = true,
     private readonly secondPass = false,
+    /**
+     * Forget a closed conversation this many frames after it closed (0 = never). Keeps memory
+     * flat on long captures; a later packet on the same addresses then starts a new stream,
+     * which tshark would not do — so `wirenote fields` never evicts.
+     */
+    private readonly evictClosedAfter = 0,
   ) {}
+
+  private readonly closed: TcpConversation[] = [];
+
+  private evict(frame: number): void {
+    while (this.closed.length && this.closed[0].closedAt + this.evictClosedAfter < frame) {
+      const c = this.closed.shift()!;
+      if (this.table.get(c.key) === c) this.table.delete(c.key);
+    }
+  }
 
   get streamCount(): number {
     return this.nextStream;
@@ -193,6 +210,14 @@ export class TcpAnalyzer {
     }
     conv.lastFrame = p.frame;
     const rev = dir1 ? conv.flow2 : conv.flow1;
+    if (this.evictClosedAfter) {
+      if (flags & TH_FIN) fwd.finSeen = true;
+      if (!conv.closedAt && (flags & TH_RST || (fwd.finSeen && rev.finSeen))) {
+        conv.closedAt = p.frame;
+        this.closed.push(conv);
+      }
+      this.evict(p.frame);
+    }
 
     const info: TcpFrameInfo = {
       conv,
@@ -258,6 +283,7 @@ export class TcpAnalyzer {
   private newConversation(key: string, p: Packet): TcpConversation {
     const h = p.tcp!;
     const conv = new TcpConversation(this.nextStream++, p.ipSrc, h.srcPort, p.ipDst, h.dstPort, p.frame);
+    conv.key = key;
     this.table.set(key, conv);
     if (this.keepList) this.conversations.push(conv);
     return conv;

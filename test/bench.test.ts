@@ -1,0 +1,63 @@
+/**
+ * Speed and scale (issue 5), small sizes so CI stays fast: the benchmark's own comparison with
+ * tshark must agree; memory stays flat when the file doubles; batch mode survives bad files.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT, SHARED_CAPTURES, tsharkAvailable } from './support/tshark';
+
+const haveTime = fs.existsSync('/usr/bin/time');
+
+(tsharkAvailable() && haveTime ? test : test.skip)('npm run bench (20k packets): wirenote fields output identical to tshark', () => {
+  const r = spawnSync('npm', ['run', 'bench', '--', '--packets', '20000'], { cwd: ROOT, encoding: 'utf8', timeout: 300000 });
+  expect(r.stderr).not.toMatch(/disagree/);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/20000 packets: wirenote fields output is identical to tshark's/);
+  expect(r.stdout).toMatch(/\| 20000 \| \d+ \| wirenote in-process analysis \|/);
+}, 300000);
+
+function peakRssKb(file: string): number {
+  const out = path.join(os.tmpdir(), `wirenote-rss-${process.pid}`);
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, process.execPath, path.join(ROOT, 'bench', 'analyze.js'), file], { encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  return Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop());
+}
+
+(haveTime ? test : test.skip)('memory stays flat: a file twice the size does not raise peak RSS meaningfully', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-flat-'));
+  const small = path.join(dir, 'a.pcap');
+  const large = path.join(dir, 'b.pcap');
+  spawnSync(process.execPath, [path.join(ROOT, 'bench', 'generate.js'), '--packets', '150000', '--out', small]);
+  spawnSync(process.execPath, [path.join(ROOT, 'bench', 'generate.js'), '--packets', '300000', '--out', large]);
+  expect(fs.statSync(large).size).toBeGreaterThan(1.9 * fs.statSync(small).size);
+  const a = peakRssKb(small);
+  const b = peakRssKb(large);
+  // eslint-disable-next-line no-console
+  console.log(`peak RSS: ${Math.round(a / 1024)} MB for ${Math.round(fs.statSync(small).size / 2 ** 20)} MB, ${Math.round(b / 1024)} MB for ${Math.round(fs.statSync(large).size / 2 ** 20)} MB`);
+  expect(b).toBeLessThan(a * 1.25);
+  fs.rmSync(dir, { recursive: true, force: true });
+}, 120000);
+
+test('batch: every capture of a folder summarised, bad files reported, none stops the batch', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-class-'));
+  for (let i = 0; i < 20; i++) fs.copyFileSync(path.join(ROOT, 'captures', 'first-visit-client-close.pcapng'), path.join(dir, `student-${String(i).padStart(2, '0')}.pcapng`));
+  fs.copyFileSync(path.join(SHARED_CAPTURES, 'PcapPlusPlus', 'tls1_3.pcap'), path.join(dir, 'https-only.pcap'));
+  fs.writeFileSync(path.join(dir, 'not-a-capture.pcap'), 'this is a Word document');
+  const cut = fs.readFileSync(path.join(ROOT, 'captures', 'first-visit-client-close.pcapng'));
+  fs.writeFileSync(path.join(dir, 'cut.pcapng'), cut.subarray(0, cut.length - 500));
+  const base = path.join(dir, 'summary');
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'lib', 'bin', 'wirenote.js'), 'batch', dir, '--out', base], { encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  const csv = fs.readFileSync(`${base}.csv`, 'utf8').trim().split('\n');
+  expect(csv).toHaveLength(1 + 23);
+  const row = (name: string) => csv.find((l) => l.startsWith(name))!.split(',');
+  expect(row('student-07.pcapng').slice(-6)).toEqual(['✓', '✓', '✓', '✓', '✓', '✓']);
+  expect(row('student-07.pcapng')[6]).toBe('2111194');
+  expect(row('not-a-capture.pcap')[1]).toBe('否');
+  expect(row('not-a-capture.pcap')[2]).toMatch(/not-a-capture/);
+  expect(row('cut.pcapng')[2]).toMatch(/truncated-record/);
+  expect(row('https-only.pcap')[12 - 1]).toBe('✗'); // HTTP 非 HTTPS
+  expect(fs.readFileSync(`${base}.md`, 'utf8')).toContain('| student-00.pcapng | 是 |');
+});
