@@ -28,6 +28,8 @@ export function decodeRecord(r: CaptureRecord): Packet {
     ipOffset: 0,
     ipSrc: '',
     ipDst: '',
+    ipSrcHash: 0,
+    ipDstHash: 0,
     ipProto: 0,
     ipFragment: false,
     l4Offset: 0,

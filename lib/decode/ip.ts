@@ -60,6 +60,8 @@ export function decodeIPv4(p: Packet, end: number): boolean {
   p.ipProto = b[o + 9];
   p.ipSrc = formatIPv4(b, o + 12);
   p.ipDst = formatIPv4(b, o + 16);
+  p.ipSrcHash = b.readInt32BE(o + 12);
+  p.ipDstHash = b.readInt32BE(o + 16);
   p.ipFragment = (frag & 0x3fff) !== 0; // MF set or offset non-zero
   p.l4Offset = o + ihl;
   // A zero total length is what TCP segmentation offload leaves behind: use the frame instead.
@@ -86,6 +88,8 @@ export function decodeIPv6(p: Packet, end: number): boolean {
   p.ipVersion = 6;
   p.ipSrc = formatIPv6(b, o + 8);
   p.ipDst = formatIPv6(b, o + 24);
+  p.ipSrcHash = b.readInt32BE(o + 8) ^ b.readInt32BE(o + 12) ^ b.readInt32BE(o + 16) ^ b.readInt32BE(o + 20);
+  p.ipDstHash = b.readInt32BE(o + 24) ^ b.readInt32BE(o + 28) ^ b.readInt32BE(o + 32) ^ b.readInt32BE(o + 36);
   p.ipFragment = false;
   let h = o + 40;
   p.l4End = o + 40 + payloadLen;

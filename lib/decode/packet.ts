@@ -54,6 +54,9 @@ export interface Packet {
   ipOffset: number;
   ipSrc: string;
   ipDst: string;
+  /** 32-bit folds of the source and destination addresses (for hashing connections). */
+  ipSrcHash: number;
+  ipDstHash: number;
   /** IP protocol / final IPv6 next header (6 TCP, 17 UDP, …). */
   ipProto: number;
   /** True for a non-first IPv4/IPv6 fragment or a first fragment with more to come. */

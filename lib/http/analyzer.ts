@@ -154,7 +154,7 @@ export class HttpAnalyzer {
     const payload = usable ? p.bytes.subarray(p.payloadOffset, p.payloadOffset + h.payloadLen) : EMPTY;
     if (payload.length === 0 && !fin) return;
     st.current = p;
-    st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, payload, fin, (t.flags & TA.OUT_OF_ORDER) !== 0);
+    st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, payload, fin, (t.flags & TA.OUT_OF_ORDER) !== 0, (t.flags & TA.FAST_RETRANSMISSION) !== 0);
     st.current = undefined;
   }
 

@@ -102,7 +102,8 @@ export class TcpConversation {
   lastFrame: number;
   /** Frame at which both sides had sent FIN, or a RST was seen (0 while open). */
   closedAt = 0;
-  key = '';
+  /** Bucket of the analyzer's table this conversation lives in. */
+  hash = 0;
   constructor(
     readonly stream: number,
     src: string,
@@ -151,7 +152,7 @@ function nsDelta(aSec: number, aNsec: number, bSec: number, bNsec: number): numb
  * Memory: per-conversation state plus the unacknowledged segments of each flow.
  */
 export class TcpAnalyzer {
-  private readonly table = new Map<string, TcpConversation>();
+  private readonly table = new Map<number, TcpConversation[]>();
   readonly conversations: TcpConversation[] = [];
   /**
    * @param keepList keep every conversation in `conversations` (else only the lookup table).
@@ -174,7 +175,7 @@ export class TcpAnalyzer {
   private evict(frame: number): void {
     while (this.closed.length && this.closed[0].closedAt + this.evictClosedAfter < frame) {
       const c = this.closed.shift()!;
-      if (this.table.get(c.key) === c) this.table.delete(c.key);
+      this.remove(c);
     }
   }
 
@@ -186,13 +187,12 @@ export class TcpAnalyzer {
   analyze(p: Packet): TcpFrameInfo | undefined {
     const h = p.tcp;
     if (!h || h.hdrCaptured < 20) return undefined;
-    const key = p.ipSrc < p.ipDst || (p.ipSrc === p.ipDst && h.srcPort <= h.dstPort)
-      ? `${p.ipSrc}|${h.srcPort}|${p.ipDst}|${h.dstPort}`
-      : `${p.ipDst}|${h.dstPort}|${p.ipSrc}|${h.srcPort}`;
-    let conv = this.table.get(key);
+    // Symmetric hash of the 4-tuple; the bucket is then searched by exact addresses and ports.
+    const hash = (p.ipSrcHash ^ p.ipDstHash ^ Math.imul(h.srcPort ^ h.dstPort, 0x9e3779b1) ^ (h.srcPort + h.dstPort)) | 0;
+    let conv = this.lookup(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
     let isNew = false;
     if (!conv) {
-      conv = this.newConversation(key, p);
+      conv = this.newConversation(hash, p);
       isNew = true;
     }
     let dir1 = conv.flow1.addr === p.ipSrc && conv.flow1.port === h.srcPort;
@@ -202,7 +202,7 @@ export class TcpAnalyzer {
 
     // Port reuse: a new SYN whose ISN differs from the conversation's starts a new conversation.
     if (!isNew && (flags & (TH_SYN | TH_ACK)) === TH_SYN && fwd.baseSeqSet && h.seq !== fwd.baseSeq) {
-      conv = this.newConversation(key, p);
+      conv = this.newConversation(hash, p);
       isNew = true;
       dir1 = true;
       fwd = conv.flow1;
@@ -280,11 +280,36 @@ export class TcpAnalyzer {
     return info;
   }
 
-  private newConversation(key: string, p: Packet): TcpConversation {
+  private lookup(hash: number, src: string, sport: number, dst: string, dport: number): TcpConversation | undefined {
+    const bucket = this.table.get(hash);
+    if (!bucket) return undefined;
+    for (let i = bucket.length - 1; i >= 0; i--) {
+      const c = bucket[i];
+      const a = c.flow1;
+      const b = c.flow2;
+      if ((a.port === sport && b.port === dport && a.addr === src && b.addr === dst) || (a.port === dport && b.port === sport && a.addr === dst && b.addr === src)) return c;
+    }
+    return undefined;
+  }
+
+  private remove(c: TcpConversation): void {
+    const bucket = this.table.get(c.hash);
+    if (!bucket) return;
+    const i = bucket.indexOf(c);
+    if (i >= 0) bucket.splice(i, 1);
+    if (!bucket.length) this.table.delete(c.hash);
+  }
+
+  private newConversation(hash: number, p: Packet): TcpConversation {
     const h = p.tcp!;
+    // A new conversation on the same addresses and ports (port reuse) replaces the old one.
+    const old = this.lookup(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
+    if (old) this.remove(old);
     const conv = new TcpConversation(this.nextStream++, p.ipSrc, h.srcPort, p.ipDst, h.dstPort, p.frame);
-    conv.key = key;
-    this.table.set(key, conv);
+    conv.hash = hash;
+    const bucket = this.table.get(hash);
+    if (bucket) bucket.push(conv);
+    else this.table.set(hash, [conv]);
     if (this.keepList) this.conversations.push(conv);
     return conv;
   }

@@ -51,6 +51,10 @@ interface Msp {
   /** Frames that only retransmitted the first segment (no new bytes). */
   extraFrames: number[];
   finalFrame: number;
+  /** Bytes from the start that are present without a gap. */
+  covered: number;
+  /** Fragments beyond a gap. */
+  ahead: Fragment[];
 }
 
 /** Larger PDUs are not reassembled (Wireshark's limit for one desegmentation request). */
@@ -60,6 +64,8 @@ const UNTIL_FIN_SPAN = 0x0ffffffe;
 /** Reassembly state of one direction of one connection. */
 export class FlowReassembler {
   private msps: Msp[] = [];
+  /** The current segment is out of order or a fast retransmission: it adds nothing to a finished PDU. */
+  private quiet = false;
   private untilFin = false;
   private finFrame = 0;
 
@@ -77,7 +83,8 @@ export class FlowReassembler {
    * Process one segment's payload (`payload` may be empty for a bare FIN). Returns early for
    * segments with nothing to dissect.
    */
-  segment(frame: number, seq: number, payload: Buffer, fin: boolean, outOfOrder = false): void {
+  segment(frame: number, seq: number, payload: Buffer, fin: boolean, outOfOrder = false, fastRetransmission = false): void {
+    this.quiet = outOfOrder || fastRetransmission;
     if (fin && this.untilFin && (this.finFrame === 0 || this.finFrame === frame)) {
       this.finFrame = frame;
       const msp = this.lookupLE(u32(seq - 1));
@@ -106,7 +113,7 @@ export class FlowReassembler {
       // A segment that starts exactly where an MSP starts is a retransmission of its first segment.
       const exact = this.msps.find((m) => m.seq === seq);
       if (exact) {
-        if (exact.done) this.events.onRetransmittedSegment(frame, exact.finalFrame);
+        if (exact.done && !this.quiet) this.events.onRetransmittedSegment(frame, exact.finalFrame);
         else if (!exact.fragments.some((f) => f.frame === frame)) exact.extraFrames.push(frame);
         return;
       }
@@ -116,7 +123,7 @@ export class FlowReassembler {
       let desegBase = offset; // offset in tvb of the data handed to the dissector
       const msp = this.lookupLE(seq);
       if (msp && msp.done && seqLT(seq, msp.nxtpdu)) {
-        this.events.onRetransmittedSegment(frame, msp.finalFrame);
+        if (!this.quiet) this.events.onRetransmittedSegment(frame, msp.finalFrame);
         return;
       }
       if (msp && !msp.done && seqLT(seq, msp.nxtpdu)) {
@@ -183,7 +190,7 @@ export class FlowReassembler {
           } else {
             nxtpdu = u32(nxtseq + deseg.desegmentLen);
           }
-          const m: Msp = { seq: desegSeq, nxtpdu, firstFrame: frame, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0 };
+          const m: Msp = { seq: desegSeq, nxtpdu, firstFrame: frame, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: [] };
           this.msps.push(m);
           this.msps.sort((a, b) => (seqLT(a.seq, b.seq) ? -1 : 1));
           this.addFragment(m, frame, 0, tvb.subarray(desegBase), seqLT(nxtseq, nxtpdu));
@@ -208,20 +215,35 @@ export class FlowReassembler {
     return best;
   }
 
+  /**
+   * Fragments are views of the capture's own buffers (CaptureReader never reuses one), so
+   * nothing is copied until the PDU is complete. `covered` tracks the contiguous prefix.
+   */
   private addFragment(m: Msp, frame: number, off: number, data: Buffer, more: boolean): void {
-    m.fragments.push({ off, data: Buffer.from(data), frame });
+    m.fragments.push({ off, data, frame });
     if (!more) m.totLen = off + data.length;
+    if (off <= m.covered) {
+      m.covered = Math.max(m.covered, off + data.length);
+      // Absorb fragments that arrived ahead of a gap the new one filled.
+      for (let grew = true; grew && m.ahead.length; ) {
+        grew = false;
+        for (let i = 0; i < m.ahead.length; i++) {
+          const f = m.ahead[i];
+          if (f.off <= m.covered) {
+            m.covered = Math.max(m.covered, f.off + f.data.length);
+            m.ahead.splice(i, 1);
+            grew = true;
+            break;
+          }
+        }
+      }
+    } else {
+      m.ahead.push({ off, data, frame });
+    }
   }
 
   private complete(m: Msp): boolean {
-    if (m.totLen < 0) return false;
-    const frags = [...m.fragments].sort((a, b) => a.off - b.off);
-    let covered = 0;
-    for (const f of frags) {
-      if (f.off > covered) return false;
-      covered = Math.max(covered, f.off + f.data.length);
-    }
-    return covered >= m.totLen;
+    return m.totLen >= 0 && m.covered >= m.totLen;
   }
 
   private assemble(m: Msp): Buffer {
@@ -235,13 +257,16 @@ export class FlowReassembler {
   private finish(m: Msp, frame: number, endOfStream: boolean): void {
     m.done = true;
     m.finalFrame = frame;
-    const frames: number[] = [];
-    for (const f of m.fragments) if (f.frame !== frame && !frames.includes(f.frame)) frames.push(f.frame);
-    for (const f of m.extraFrames) if (f !== frame && !frames.includes(f)) frames.push(f);
+    const set = new Set<number>();
+    for (const f of m.fragments) set.add(f.frame);
+    for (const f of m.extraFrames) set.add(f);
+    set.delete(frame);
+    const frames = [...set];
     if (endOfStream) this.dissect(this.assemble(m), frame, true);
     this.events.onReassembled(frames, frame, m.fragments.length);
     // Forget the bytes; keep the MSP boundary so retransmissions of its first segment are recognised.
     m.fragments = [];
+    m.ahead = [];
     this.msps = this.msps.filter((x) => x === m || !x.done || seqGT(x.nxtpdu, m.seq));
     if (this.msps.length > 64) this.msps = this.msps.slice(-64);
   }
