@@ -11,6 +11,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { prng } = require('wirenote');
 
 function parse(argv) {
   const o = { packets: 100000, out: undefined, seed: 1 };
@@ -21,17 +22,6 @@ function parse(argv) {
   }
   o.out = o.out || path.join(__dirname, 'out', `http-${o.packets}.pcap`);
   return o;
-}
-
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MSS = 1448;

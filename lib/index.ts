@@ -18,3 +18,4 @@ export * from './narrative/blocks';
 export * from './narrative/chapters';
 export * from './notebook';
 export * from './report/assemble';
+export * from './util/prng';

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { CaptureError, CaptureRecord, readCaptureBuffer, readCaptureFile, runFields, FIELD_NAMES } from '../lib';
+import { CaptureError, CaptureRecord, readCaptureBuffer, readCaptureFile, runFields, FIELD_NAMES, prng } from '../lib';
 import { runTshark, runWirenote, SHARED_CAPTURES, tsharkAvailable } from './support/tshark';
 
 const SAMPLE = path.join(SHARED_CAPTURES, 'zeek/get.pcap'); // pcap LE, 14 packets
@@ -159,18 +159,6 @@ describe('typed errors with offsets', () => {
     expect(n).toBe(800 * count(data).frames.length);
   });
 });
-
-/** Seeded PRNG (mulberry32) so every fuzz case can be reproduced from its number. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(src: Buffer, rnd: () => number): Buffer {
   let b = Buffer.from(src);

@@ -77,6 +77,8 @@ export class TcpFlow {
   pushSetLast = false;
   segments: Unacked[] = [];
   finSeen = false;
+  /** Bytes covered by the SACK blocks of this flow's latest segment (RFC 2018). */
+  sackedBytes = 0;
   /** Address/port of the sender of this flow. */
   constructor(
     readonly addr: string,
@@ -272,6 +274,9 @@ export class TcpAnalyzer {
       else conv.accEcn = conv.accEcnSyn && ace !== 0 && ace !== 1 && ace !== 7;
     }
 
+    let sacked = 0;
+    if (h.sack) for (let i = 0; i + 1 < h.sack.length; i += 2) sacked += u32(h.sack[i + 1] - h.sack[i]);
+    fwd.sackedBytes = sacked;
     this.analyzeSequence(p, h.seq, h.ack, h.payloadLen, flags, window, fwd, rev, info, taFlags);
     info.seqRel = u32(h.seq - fwd.baseSeq);
     info.ackRel = flags & TH_ACK ? u32(h.ack - rev.baseSeq) : 0;
@@ -500,9 +505,11 @@ export class TcpAnalyzer {
         if (seqLT(a, first)) first = a;
         if (seqGT(b, last)) last = b;
       }
-      // The SYN/FIN sequence number this segment consumes is not a byte in flight.
+      // The SYN/FIN sequence number this segment consumes is not a byte in flight, nor are bytes
+      // the receiver reported in its latest SACK blocks (Wireshark counts D-SACK blocks too).
       let inFlight = u32(last - first);
       if (flags & (TH_SYN | TH_FIN)) inFlight = u32(inFlight - 1);
+      inFlight = u32(inFlight - rev.sackedBytes);
       if (inFlight > 0 && inFlight < 2000000000) {
         hasTa = true;
         info.bytesInFlight = inFlight;
