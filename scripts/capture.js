@@ -92,7 +92,7 @@ function checkPrerequisites() {
 async function startCapture(tool, file, port) {
   const filter = `tcp port ${port}`;
   const isDumpcap = path.basename(tool) === 'dumpcap';
-  const args = isDumpcap ? ['-i', 'lo', '-f', filter, '-w', file, '-q'] : ['-i', 'lo', '-U', '--immediate-mode', '-s', '0', '-w', file, filter];
+  const args = isDumpcap ? ['-i', 'lo', '-B', '64', '-f', filter, '-w', file, '-q'] : ['-i', 'lo', '-U', '--immediate-mode', '-B', '65536', '-s', '0', '-w', file, filter];
   const child = spawn(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   await new Promise((resolve, reject) => {
@@ -201,6 +201,10 @@ async function main() {
     executablePath: CHROMIUM,
     headless: !o.headed,
     args: CHROMIUM_FLAGS,
+    // Our own handler stops everything in order; Playwright's would exit before the capture stops.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   let contextOpen = true;
   const closeContext = async () => {
@@ -255,12 +259,14 @@ async function main() {
 }
 
 let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) return;
-  interrupted = true;
-  console.error('capture: interrupted, cleaning up');
-  cleanup().then(() => process.exit(130));
-});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error('capture: interrupted, cleaning up');
+    cleanup().then(() => process.exit(130));
+  });
+}
 
 main()
   .then(cleanup)

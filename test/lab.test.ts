@@ -166,3 +166,57 @@ describe('the lab server', () => {
     }
   });
 });
+
+describe('npm run capture fails cleanly', () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'capture.js'), '--out', fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-fail-')), ...args], { encoding: 'utf8', timeout: 60000, env: { ...process.env, ...env } });
+  const count = (name: string) => Number(spawnSync('sh', ['-c', `pgrep -c -x ${name} || true`], { encoding: 'utf8' }).stdout.trim() || 0);
+
+  test('port in use: a plain message, exit 1, nothing left running', async () => {
+    const blocker = http.createServer(() => undefined);
+    await new Promise<void>((r) => blocker.listen(18091, '127.0.0.1', () => r()));
+    try {
+      const before = count('dumpcap');
+      const r = run(['--port', '18091']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/port 18091 on 127\.0\.0\.1 is already in use/);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(count('dumpcap')).toBe(before);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('no Chromium: says what to install', () => {
+    const r = run(['--port', '18092'], { WIRENOTE_CHROMIUM: '/nonexistent/chromium' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/apt-get install chromium/);
+  });
+
+  (skip ? test.skip : test)('Ctrl-C during the capture stops server, browser and capture', async () => {
+    const { spawn } = await import('child_process');
+    // Every process the capture starts carries its temporary folder (wirenote-capture-…) in its command line.
+    const ours = () => Number(spawnSync('sh', ['-c', 'pgrep -c -f "[w]irenote-capture-" || true'], { encoding: 'utf8' }).stdout.trim() || 0);
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'capture.js'), '--port', '18093', '--teardown', 'server', '--out', fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-int-'))], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (/idling until the server closes/.test(out)) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 100);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(130);
+    // Browser helper processes may take a moment to exit after the browser is closed.
+    for (let i = 0; i < 50 && ours() > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(ours()).toBe(0);
+    // The port is free again.
+    const s = http.createServer();
+    await new Promise<void>((resolve, reject) => s.once('error', reject).listen(18093, '127.0.0.1', () => resolve()));
+    s.close();
+  }, 60000);
+});

@@ -16,7 +16,7 @@ export function canCapture(): string | undefined {
 export async function captureWhile(name: string, filter: string, scenario: () => Promise<void>, format: 'pcap' | 'pcapng' = 'pcap'): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-cap-'));
   const file = path.join(dir, `${name}.${format}`);
-  const args = ['-i', 'lo', '-U', '--immediate-mode', '-s', '0', '-w', file, ...(format === 'pcapng' ? ['--time-stamp-precision=nano'] : []), filter];
+  const args = ['-i', 'lo', '-U', '--immediate-mode', '-B', '65536', '-s', '0', '-w', file, ...(format === 'pcapng' ? ['--time-stamp-precision=nano'] : []), filter];
   const td = spawn('tcpdump', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let err = '';
