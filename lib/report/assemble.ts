@@ -1,0 +1,177 @@
+/**
+ * Assemble the report from the chapters' blocks: number figures and tables, resolve
+ * cross-references, render charts to static SVG, and produce Markdown and one self-contained
+ * HTML file (inline SVG and CSS, no network). Text from the capture is inert: markdown-it runs
+ * with HTML disabled, and everything this module writes into HTML goes through `escapeHtml`.
+ */
+import MarkdownIt from 'markdown-it';
+import { Block, markdownTable } from '../narrative/blocks';
+import { VegaLiteSpec, CJK_FONT } from '../charts';
+
+export interface ReportChapter {
+  number: number;
+  title: string;
+  blocks: Block[];
+  /** Source of the notebook's code cells (shown only with --with-code). */
+  code?: string[];
+}
+
+export interface ReportMeta {
+  title: string;
+  identity: { major?: string; studentId?: string; name?: string };
+  captureName: string;
+  withCode: boolean;
+}
+
+export interface Report {
+  markdown: string;
+  html: string;
+  /** Figures as SVG files, referenced from the Markdown as figures/fig-N.svg. */
+  figures: Array<{ number: number; id: string; file: string; svg: string }>;
+}
+
+export function escapeHtml(s: string): string {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Vega-Lite → Vega → SVG, headless. */
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const vl = require('vega-lite');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const vega = require('vega');
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg: string = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+interface Numbering {
+  fig: Map<string, number>;
+  tab: Map<string, number>;
+}
+
+function number(chapters: ReportChapter[]): Numbering {
+  const n: Numbering = { fig: new Map(), tab: new Map() };
+  for (const c of chapters)
+    for (const b of c.blocks) {
+      if (b.kind === 'figure' && !n.fig.has(b.id)) n.fig.set(b.id, n.fig.size + 1);
+      if (b.kind === 'table' && !n.tab.has(b.id)) n.tab.set(b.id, n.tab.size + 1);
+    }
+  return n;
+}
+
+/** "[图](#fig-x)" → "[图 3](#fig-x)"; references to figures absent from this report lose their link. */
+function resolveRefs(text: string, n: Numbering): string {
+  return text.replace(/\[(图|表)\]\(#(fig|tab)-([A-Za-z0-9_-]+)\)/g, (_, word: string, kind: 'fig' | 'tab', id: string) => {
+    const k = n[kind].get(id);
+    return k ? `[${word} ${k}](#${kind}-${id})` : `${word}`;
+  });
+}
+
+const CSS = `
+:root { --fg:#1b1b1b; --muted:#666; --rule:#ddd; }
+* { box-sizing: border-box; }
+body { font-family: ${CJK_FONT}; color: var(--fg); line-height: 1.7; max-width: 60rem; margin: 0 auto; padding: 2rem 1.5rem; font-size: 15px; }
+h1,h2,h3 { line-height: 1.3; }
+h2 { border-bottom: 1px solid var(--rule); padding-bottom: .3rem; margin-top: 2.5rem; }
+code { font-family: "Noto Sans Mono CJK SC", "DejaVu Sans Mono", monospace; background: #f4f4f4; padding: 0 .25em; border-radius: 3px; font-size: .9em; word-break: break-all; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .9em; width: 100%; }
+th, td { border: 1px solid var(--rule); padding: .25rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+figure { margin: 1.2rem 0; page-break-inside: avoid; }
+figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: .9em; margin-top: .3rem; }
+figure.table figcaption { margin: 0 0 .3rem; }
+.title-page { text-align: center; padding: 4rem 0 3rem; border-bottom: 2px solid var(--fg); margin-bottom: 2rem; }
+.title-page h1 { font-size: 1.8rem; }
+.title-page .who { font-size: 1.15rem; margin-top: 1.5rem; }
+.title-page .src { color: var(--muted); margin-top: 1rem; font-size: .9em; }
+nav.toc ol { padding-left: 1.5rem; }
+details.code pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-size: .85em; }
+@page { size: A4; margin: 18mm 16mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  .title-page { page-break-after: always; border: none; }
+  nav.toc { page-break-after: always; }
+  h2 { page-break-before: always; }
+  a { color: inherit; text-decoration: none; }
+}
+`;
+
+export async function assembleReport(chapters: ReportChapter[], meta: ReportMeta): Promise<Report> {
+  const n = number(chapters);
+  const mdIt = new MarkdownIt({ html: false, linkify: false, typographer: false });
+  const figures: Report['figures'] = [];
+  const mdOut: string[] = [];
+  const htmlOut: string[] = [];
+  const id = meta.identity;
+  const who = [id.major ? `专业：${id.major}` : '', id.studentId ? `学号：${id.studentId}` : '', id.name ? `姓名：${id.name}` : ''].filter(Boolean);
+
+  mdOut.push(`# ${meta.title}`, '', who.length ? `**${who.map((w) => w.replace(/[\\`*_[\]<>|]/g, '\\$&')).join('　')}**` : '', '', `抓包文件：\`${meta.captureName.replace(/`/g, '')}\``, '');
+  mdOut.push('## 目录', '', ...chapters.map((c) => `${c.number}. [${c.title}](#ch-${c.number})`), '');
+  htmlOut.push(
+    `<section class="title-page"><h1>${escapeHtml(meta.title)}</h1>`,
+    who.length ? `<div class="who">${who.map(escapeHtml).join('　')}</div>` : '<div class="who">（抓包中没有找到含专业、学号、姓名的页面）</div>',
+    `<div class="src">抓包文件：${escapeHtml(meta.captureName)} · 由 wirenote 根据抓包自动生成</div></section>`,
+    `<nav class="toc"><h2>目录</h2><ol>${chapters.map((c) => `<li><a href="#ch-${c.number}">${escapeHtml(c.title)}</a></li>`).join('')}</ol></nav>`,
+  );
+
+  for (const c of chapters) {
+    mdOut.push(`## ${c.number} ${c.title}`, '');
+    htmlOut.push(`<section id="ch-${c.number}"><h2>${c.number} ${escapeHtml(c.title)}</h2>`);
+    for (const b of c.blocks) {
+      if (b.kind === 'md') {
+        const text = resolveRefs(b.md, n);
+        mdOut.push(text, '');
+        htmlOut.push(mdIt.render(text));
+      } else if (b.kind === 'table') {
+        const k = n.tab.get(b.id)!;
+        const t = markdownTable(b.header, b.rows);
+        mdOut.push(`**表 ${k}：${b.caption}**`, '', t, '');
+        htmlOut.push(`<figure class="table" id="tab-${escapeHtml(b.id)}"><figcaption>表 ${k}：${escapeHtml(b.caption)}</figcaption>${mdIt.render(t)}</figure>`);
+      } else {
+        const k = n.fig.get(b.id)!;
+        if (figures.some((f) => f.id === b.id)) continue;
+        const svg = sanitizeSvg(await renderSvg(b.spec));
+        const file = `figures/fig-${k}.svg`;
+        figures.push({ number: k, id: b.id, file, svg });
+        mdOut.push(`![图 ${k}：${b.caption}](${file})`, '', `*图 ${k}：${b.caption}*`, '');
+        htmlOut.push(`<figure id="fig-${escapeHtml(b.id)}">${svg}<figcaption>图 ${k}：${escapeHtml(b.caption)}</figcaption></figure>`);
+      }
+    }
+    if (meta.withCode && c.code?.length) {
+      htmlOut.push(`<details class="code"><summary>本章笔记本代码</summary>${c.code.map((s) => `<pre><code>${escapeHtml(s)}</code></pre>`).join('')}</details>`);
+      mdOut.push('<details><summary>本章笔记本代码</summary>', '', ...c.code.map((s) => '```ts\n' + s + '\n```'), '', '</details>', '');
+    }
+    htmlOut.push('</section>');
+  }
+
+  const html = `<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(meta.title)}${id.name ? ` - ${escapeHtml(id.name)}` : ''}</title>
+<style>${CSS}</style>
+</head>
+<body>
+${htmlOut.join('\n')}
+</body>
+</html>
+`;
+  return { markdown: mdOut.join('\n').replace(/\n{3,}/g, '\n\n'), html, figures };
+}
+
+/**
+ * Vega writes text with entity escaping; as a second line of defence drop anything in the SVG
+ * that could run: script elements, event-handler attributes, javascript: URLs.
+ */
+export function sanitizeSvg(svg: string): string {
+  return svg
+    .replace(/<script[\s\S]*?<\/script>/gi, '')
+    .replace(/\son[a-z]+\s*=\s*("[^"]*"|'[^']*')/gi, '')
+    .replace(/(href\s*=\s*["'])\s*javascript:[^"']*/gi, '$1#');
+}
