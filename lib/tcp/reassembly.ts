@@ -247,7 +247,7 @@ export class FlowReassembler {
   }
 
   private assemble(m: Msp): Buffer {
-    const out = Buffer.alloc(m.totLen);
+    const out = Buffer.allocUnsafe(m.totLen); // every byte is covered by a fragment
     for (const f of m.fragments) {
       if (f.off < m.totLen) f.data.copy(out, f.off, 0, Math.min(f.data.length, m.totLen - f.off));
     }
@@ -268,7 +268,7 @@ export class FlowReassembler {
     m.fragments = [];
     m.ahead = [];
     this.msps = this.msps.filter((x) => x === m || !x.done || seqGT(x.nxtpdu, m.seq));
-    if (this.msps.length > 64) this.msps = this.msps.slice(-64);
+    if (this.msps.length > 8) this.msps = this.msps.slice(-8);
   }
 }
 
