@@ -96,8 +96,11 @@ export class FlowReassembler {
         }
       }
     }
-    if (payload.length === 0) return;
-    this.desegment(frame, seq, payload, 0, outOfOrder);
+    if (payload.length) this.desegment(frame, seq, payload, 0, outOfOrder);
+    if (fin && !this.untilFin) {
+      // Nothing can complete after the sender's FIN: let go of the PDUs still waiting.
+      this.msps = this.msps.filter((m) => m.done);
+    }
   }
 
   /**
