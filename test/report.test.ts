@@ -53,8 +53,21 @@ async function inspectInBrowser(htmlFile: string) {
     await page.waitForTimeout(300);
     const boxes: Array<{ w: number; h: number }> = await page.$$eval('figure svg', (els: Element[]) => els.map((e) => ({ w: e.getBoundingClientRect().width, h: e.getBoundingClientRect().height })));
     const injected: number = await page.$$eval('body script, body img, body iframe, [onerror], [onload]', (els: Element[]) => els.length);
+    // Text drawn outside its figure would be clipped: every label must lie inside its SVG.
+    const clipped: string[] = await page.$$eval('figure svg', (svgs: Element[]) =>
+      svgs.flatMap((svg) => {
+        const box = svg.getBoundingClientRect();
+        return [...svg.querySelectorAll('text')]
+          .filter((t) => (t.textContent ?? '').trim() !== '')
+          .filter((t) => {
+            const r = t.getBoundingClientRect();
+            return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+          })
+          .map((t) => t.textContent ?? '');
+      }),
+    );
     const shot: Buffer = await page.screenshot({ fullPage: false });
-    return { errors, requests: requests.filter((u) => !u.startsWith('file://')), dialogs, boxes, injected, shot };
+    return { errors, requests: requests.filter((u) => !u.startsWith('file://')), dialogs, boxes, injected, clipped, shot };
   } finally {
     await browser.close();
   }
@@ -119,7 +132,9 @@ const skip = reasonToSkip();
     expect(r.requests).toEqual([]);
     expect(r.boxes.length).toBeGreaterThanOrEqual(5);
     for (const b of r.boxes) expect(b.w * b.h).toBeGreaterThan(1000);
+    expect(r.clipped).toEqual([]); // Chinese labels fit inside their charts
     expect(r.shot.length).toBeGreaterThan(10000);
+    expect(ref.html).not.toContain('<details class="code">'); // code hidden by default
   }, 60000);
 
   test('capture with loss and retransmissions (pcap2har/missing_response.pcap)', () => {
@@ -131,13 +146,17 @@ const skip = reasonToSkip();
     expect(r.md).toMatch(/页面文字包含专业、学号、姓名 \| ✗/);
   }, 300000);
 
-  test('IPv6 capture (PcapPlusPlus/one_ipv6_http_stream.pcap)', () => {
+  test('IPv6 capture (PcapPlusPlus/one_ipv6_http_stream.pcap)', async () => {
     const cap = path.join(SHARED_CAPTURES, 'PcapPlusPlus/one_ipv6_http_stream.pcap');
-    const r = buildReport(cap, ['--no-pdf']);
+    const r = buildReport(cap, ['--no-pdf', '--with-code']);
+    expect(r.html).toContain('<details class="code">');
+    expect(r.html).toContain('show(tslab.display, chapterHandshake(lab));');
     const src = runTshark(cap, ['ipv6.src']).stdout.trim().split('\n')[1];
     expect(r.md).toContain(src);
     expect(r.md).toMatch(/使用 HTTP 而不是 HTTPS \| ✓/);
     expect(r.md).toMatch(/3 次 HTTP 请求/);
+    // Long IPv6 addresses in lanes and legends still fit.
+    expect((await inspectInBrowser(path.join(r.dir, '实验报告.html'))).clipped).toEqual([]);
   }, 300000);
 });
 

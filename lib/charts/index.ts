@@ -16,7 +16,8 @@ export const CJK_FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC
 const CONFIG = {
   font: CJK_FONT,
   axis: { labelFont: CJK_FONT, titleFont: CJK_FONT, labelLimit: 400, titlePadding: 10, labelFontSize: 11, titleFontSize: 12 },
-  legend: { labelFont: CJK_FONT, titleFont: CJK_FONT, labelLimit: 400 },
+  // Below the plot: Vega underestimates the width of CJK text, and a legend at the right edge overflows.
+  legend: { labelFont: CJK_FONT, titleFont: CJK_FONT, labelLimit: 400, orient: 'bottom' as const, direction: 'vertical' as const },
   title: { font: CJK_FONT, fontSize: 14, anchor: 'start' as const },
   text: { font: CJK_FONT },
   view: { stroke: '#ddd' },
