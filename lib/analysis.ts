@@ -92,7 +92,6 @@ class Collector {
   readonly frames: TcpFrame[] = [];
   readonly messages: HttpMessage[] = [];
   private readonly byFrame = new Map<number, TcpFrame>();
-  private readonly pendingReassembly = new Map<number, number>();
   quic = 0;
   total = 0;
   first?: CaptureRecord;
@@ -100,11 +99,11 @@ class Collector {
     this.http = new HttpAnalyzer(
       {
         onMessage: (m) => this.messages.push(m),
+        // Reassembly completes after its segments were seen, so they are already in byFrame.
         onReassembled: (frames, finalFrame) => {
           for (const f of frames) {
             const tf = this.byFrame.get(f);
             if (tf) tf.reassembledIn = finalFrame;
-            else this.pendingReassembly.set(f, finalFrame);
           }
         },
       },
@@ -161,8 +160,6 @@ class Collector {
       frameLen: p.origLen,
       header: Buffer.from(p.bytes.subarray(p.l4Offset, p.l4Offset + h.hdrCaptured)),
     };
-    const pending = this.pendingReassembly.get(p.frame);
-    if (pending) f.reassembledIn = pending;
     this.frames.push(f);
     this.byFrame.set(p.frame, f);
   }

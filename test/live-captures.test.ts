@@ -72,7 +72,7 @@ async function browse(host: string, port: number): Promise<void> {
   await get(host, port, '/close', new http.Agent({ keepAlive: false }));
   // Pipelining: two requests in one segment.
   await new Promise<void>((resolve) => {
-    const s = net.connect(port, host, () => s.end(`GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    const s: net.Socket = net.connect(port, host, () => s.end(`GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
     s.on('data', () => undefined);
     s.on('close', () => resolve());
   });

@@ -176,7 +176,7 @@ const skip = reasonToSkip();
     try {
       file = await captureWhile('hostile', `tcp port ${port}`, async () => {
         await new Promise<void>((resolve) => {
-          const s = net.connect(port, '127.0.0.1', () =>
+          const s: net.Socket = net.connect(port, '127.0.0.1', () =>
             s.write('GET /<script>alert(1)</script>"><img src=x onerror=alert(2)> HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: <svg onload=alert(3)>\r\nConnection: close\r\n\r\n'),
           );
           s.on('data', () => undefined);

@@ -1,4 +1,8 @@
-import { compareCapture, SHARED_CAPTURES } from '/work/main/test/support/tshark';
+/**
+ * Developer tool: compare wirenote fields with tshark on every shared capture (or the files given)
+ * and print the differences per field.  npx ts-node --transpile-only test/support/compare-all.ts [FILE…]
+ */
+import { compareCapture, SHARED_CAPTURES } from './tshark';
 import * as fs from 'fs';
 import * as path from 'path';
 const files = process.argv.slice(2).length ? process.argv.slice(2) : fs.readFileSync(path.join(SHARED_CAPTURES, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1).map(l => l.split('\t')[0]).filter(f => /\.(pcap|pcapng|bin)$/.test(f)).map(f => path.join(SHARED_CAPTURES, f));
