@@ -33,6 +33,20 @@ function hasBody(m: HttpMessage | undefined): boolean {
 
 // ---- 1 ------------------------------------------------------------------------------------------
 
+/** What each capture error means, in words a student understands. */
+const DAMAGE: Record<string, string> = {
+  'not-a-capture': '发现这不是 pcap/pcapng 抓包文件',
+  empty: '发现文件是空的',
+  'truncated-header': '结束：文件头不完整（文件被截断）',
+  'truncated-record': '结束：最后一个数据包记录不完整（文件被截断，常见于抓包未正常停止）',
+  'bad-caplen': '遇到长度不合理的数据包记录（文件损坏）',
+  'unsupported-version': '遇到不支持的文件格式版本',
+  'bad-block': '遇到长度不一致的 pcapng 块（文件损坏）',
+  'bad-option': '遇到越界的 pcapng 选项（文件损坏）',
+  'bad-interface': '遇到引用不存在接口的数据包（文件损坏）',
+  gzip: '遇到损坏的 gzip 压缩数据',
+};
+
 export function chapterOverview(lab: LabModel, source: string): Chapter {
   const a = lab.analysis;
   const http = lab.exchanges.filter((e) => e.request);
@@ -41,7 +55,7 @@ export function chapterOverview(lab: LabModel, source: string): Chapter {
     md(
       `本章概览抓包文件 ${code(source)}：共 ${a.totalFrames} 帧（其中 TCP ${a.frames.length} 帧），时长 ${lab.duration.toFixed(3)} 秒，` +
         `${a.connections.length} 条 TCP 连接，${http.length} 次 HTTP 请求。` +
-        (a.read.error ? `\n\n**注意：** 抓包文件在第 ${a.read.error.offset} 字节处损坏（${esc(a.read.error.message)}），以下只分析损坏之前的 ${a.read.packets} 个数据包。` : '') +
+        (a.read.error ? `\n\n**注意：** 抓包文件在第 ${a.read.error.offset} 字节处${DAMAGE[a.read.error.code] ?? '损坏'}（${code(a.read.error.code)}），以下只分析此前完整读出的 ${a.read.packets} 个数据包。` : '') +
         `\n\n浏览器与 Web 服务器的交互过程为：TCP 三次握手建立连接 → 浏览器发送 HTTP GET 请求 → 服务器发送 HTTP 响应（状态码 200 或 206 等）→ 连接空闲或关闭时四次挥手。${ref('fig', 'flow')}是整个抓包的流图（第 6 章的${ref('fig', 'waterfall')}按时间展示各条连接和其上的请求）。`,
     ),
   );
@@ -393,7 +407,8 @@ export function chapterTeardown(lab: LabModel): Chapter {
 export function chapterQuestions(lab: LabModel): Chapter {
   const blocks: Block[] = [];
   const tls = lab.tlsConnections;
-  const port = lab.connections[0]?.conn.server.port ?? 8080;
+  // The port to suggest for plain HTTP: where HTTP was seen, else the lab's default.
+  const port = lab.connections.find((c) => c.conn.protocol === 'http')?.conn.server.port ?? 8080;
   blocks.push(md('### 1. 抓到的是 TLS 而不是 HTTP 怎么办'));
   blocks.push(
     md(
