@@ -113,8 +113,12 @@ export function flowGraph(lab: LabModel, limit = 120): VegaLiteSpec {
 export function timeSequence(lab: LabModel, lc: LabConnection): VegaLiteSpec {
   const c = lc.conn;
   const data = lc.serverData.map((f) => ({ t: f.time, seq: f.seq, end: f.seq + f.len, frame: f.frame, kind: '数据段' }));
+  // Show the transfer, not the idle keep-alive time after it: up to the ACK of the last data byte.
+  const last = lc.serverData[lc.serverData.length - 1];
+  const finalAck = last ? lc.frames.find((f) => f.frame > last.frame && frameSide(c, f) === 'client' && f.flags & TH_ACK && ((f.ack - last.nextSeq) | 0) >= 0) : undefined;
+  const tEnd = finalAck ? finalAck.time : last ? last.time : Infinity;
   const acks = lc.frames
-    .filter((f) => frameSide(c, f) === 'client' && f.flags & TH_ACK)
+    .filter((f) => frameSide(c, f) === 'client' && f.flags & TH_ACK && f.time <= tEnd)
     .map((f) => ({ t: f.time, ack: f.ack, win: f.ack + f.windowScaled, frame: f.frame }));
   return spec(`tsg-${c.stream}`, `时间-序列号图（连接 ${c.stream}，服务器 → 客户端）：竖线为数据段 [Seq, Seq+Len)，阶梯线为客户端的 ACK，虚线为 ACK + 接收窗口`, {
     width: 640,
