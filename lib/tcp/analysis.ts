@@ -526,8 +526,9 @@ export class TcpAnalyzer {
       } else {
         fwd.pushBytesSent += seglen;
       }
-      hasTa = true;
-      info.pushBytesSent = fwd.pushBytesSent;
+      // Shown only when this frame already has an analysis record (tshark leaves it out
+      // when, e.g., SACKed bytes brought bytes in flight to zero).
+      if (hasTa) info.pushBytesSent = fwd.pushBytesSent;
     }
     info.flags = ta;
     info.hasTa = hasTa;
