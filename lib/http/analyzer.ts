@@ -8,7 +8,7 @@ import { TH_FIN } from '../decode/tcp';
 import { TA, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler } from '../tcp/reassembly';
 import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN } from './dissect';
-import { HTTP_METHODS, MessageHead } from './message';
+import { HTTP_METHODS, MessageHead, headerValues } from './message';
 import { ONE_MORE_SEGMENT, UNTIL_FIN } from '../tcp/reassembly';
 import { splitTlsRecords, TSHARK_TLS_PORTS } from '../tls/record';
 
@@ -251,8 +251,7 @@ export function messageHeader(m: HttpMessage, name: string): string | undefined 
 
 /** Every value of a header field, in order. */
 export function messageHeaders(m: HttpMessage, name: string): string[] {
-  const n = name.toLowerCase();
-  return m.headers.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
+  return headerValues(m, name);
 }
 
 /** Reassembly contract for TLS: ask for one more segment until the record is whole. */

@@ -88,12 +88,13 @@ export function parseHead(b: Buffer, off: number, end: number): MessageHead | un
   }
 }
 
-export function headerValues(h: MessageHead, name: string): string[] {
+/** Every value of a header field, in order (names compare case-insensitively). */
+export function headerValues(h: { headers: Array<[string, string]> }, name: string): string[] {
   const n = name.toLowerCase();
   return h.headers.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
 }
 
-export function headerValue(h: MessageHead, name: string): string | undefined {
+export function headerValue(h: { headers: Array<[string, string]> }, name: string): string | undefined {
   return headerValues(h, name)[0];
 }
 

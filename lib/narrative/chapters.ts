@@ -7,7 +7,7 @@
 import { LabConnection, LabModel, frameSide, Exchange, findAudio, findLogo, labChecks, mainConnection } from '../stats/lab';
 import { TcpFrame } from '../analysis';
 import { ackCadence, bytesInFlight, flagsText, flowGraph, segmentSizes, timeSequence, waterfall } from '../charts';
-import { HttpMessage, messageHeader } from '../http/analyzer';
+import { HttpMessage, messageHeader, messageHeaders } from '../http/analyzer';
 import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
 import { TA } from '../tcp/analysis';
 import { formatSeconds } from '../util/time';
@@ -267,7 +267,7 @@ export function chapterHttp(lab: LabModel): Chapter {
   blocks.push(md(lines.map((l) => `- ${l}`).join('\n')));
   const sample = page?.response ?? ex.find((e) => e.response)?.response;
   if (sample) {
-    const notes = HEADER_NOTES.map(([h, note]) => [code(h), code(messageHeaders(sample, h) || '（无）'), note]);
+    const notes = HEADER_NOTES.map(([h, note]) => [code(h), code(messageHeaders(sample, h).join(', ') || '（无）'), note]);
     blocks.push(table('headernotes', `第 ${sample.frame} 帧响应的常见响应头及其含义`, ['响应头', '本次的值', '含义'], notes));
   }
   const cond = lab.exchanges.filter((e) => e.response?.code === 304);
@@ -275,9 +275,6 @@ export function chapterHttp(lab: LabModel): Chapter {
   return { number: 4, title: 'HTTP 请求与响应', blocks };
 }
 
-function messageHeaders(m: HttpMessage, name: string): string {
-  return m.headers.filter(([k]) => k.toLowerCase() === name).map(([, v]) => v).join(', ');
-}
 
 // ---- 5 ------------------------------------------------------------------------------------------
 
