@@ -110,7 +110,7 @@ export function flowGraph(lab: LabModel, limit = 120): VegaLiteSpec {
 }
 
 /** Time-sequence graph (Stevens / tcptrace): server data segments, the client's ACK line and window edge. */
-export function timeSequence(lab: LabModel, lc: LabConnection): VegaLiteSpec {
+export function timeSequence(lc: LabConnection): VegaLiteSpec {
   const c = lc.conn;
   const data = lc.serverData.map((f) => ({ t: f.time, seq: f.seq, end: f.seq + f.len, frame: f.frame, kind: '数据段' }));
   // Show the transfer, not the idle keep-alive time after it: up to the ACK of the last data byte.

@@ -7,8 +7,8 @@
 import { LabConnection, LabModel, frameSide, Exchange, findAudio, findLogo, labChecks, mainConnection } from '../stats/lab';
 import { TcpFrame } from '../analysis';
 import { ackCadence, bytesInFlight, flagsText, flowGraph, segmentSizes, timeSequence, waterfall } from '../charts';
-import { HttpMessage, messageHeader, messageHeaders } from '../http/analyzer';
-import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
+import { messageHeader, messageHeaders } from '../http/analyzer';
+import { TH_ACK } from '../decode/tcp';
 import { TA } from '../tcp/analysis';
 import { formatSeconds } from '../util/time';
 import { Block, code, esc, figure, md, ok, ref, table } from './blocks';
@@ -25,10 +25,6 @@ const endpoint = (a: { addr: string; port: number }) => code(a.addr.includes(':'
 
 function findExchange(lab: LabModel, test: (uri: string, e: Exchange) => boolean): Exchange | undefined {
   return lab.exchanges.find((e) => e.request?.uri !== undefined && test(e.request.uri, e));
-}
-
-function hasBody(m: HttpMessage | undefined): boolean {
-  return !!m && m.bodyLength > 0;
 }
 
 // ---- 1 ------------------------------------------------------------------------------------------
@@ -320,7 +316,7 @@ export function chapterSegments(lab: LabModel): Chapter {
   const busiest = [...lab.connections].sort((a, b) => b.serverData.length - a.serverData.length)[0];
   if (busiest && busiest.serverData.length) {
     blocks.push(md(`${ref('fig', `tsg-${busiest.conn.stream}`)}是数据最多的连接 ${busiest.conn.stream} 的时间-序列号图：竖线越陡表示发送越快，ACK 线紧跟数据表示确认及时；虚线是 ACK 加上客户端通告的接收窗口，数据不能越过它。${ref('fig', 'bif')}给出在途字节与窗口。`));
-    blocks.push(figure(timeSequence(lab, busiest)));
+    blocks.push(figure(timeSequence(busiest)));
     blocks.push(figure(bytesInFlight(lab)));
   }
   const flagged = lab.analysis.frames.filter((f) => f.analysis & (TA.RETRANSMISSION | TA.FAST_RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION | TA.LOST_PACKET | TA.DUPLICATE_ACK | TA.OUT_OF_ORDER));
@@ -436,4 +432,3 @@ export function allChapters(lab: LabModel, source: string): Chapter[] {
   return [chapterOverview(lab, source), chapterFormats(lab), chapterHandshake(lab), chapterHttp(lab), chapterSegments(lab), chapterParallel(lab), chapterTeardown(lab), chapterQuestions(lab)];
 }
 
-export { TH_FIN, TH_RST, TH_SYN };

@@ -5,7 +5,7 @@
  */
 import { CaptureAnalysis, Connection, TcpFrame } from '../analysis';
 import { HttpMessage, messageHeader } from '../http/analyzer';
-import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../decode/tcp';
+import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
 import { TA } from '../tcp/analysis';
 
 export interface Handshake {
@@ -215,4 +215,4 @@ export function labChecks(lab: LabModel): LabChecks {
   };
 }
 
-export { side as frameSide, TH_PUSH };
+export { side as frameSide };

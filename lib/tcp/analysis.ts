@@ -129,7 +129,7 @@ export interface TcpFrameInfo {
   seqRel: number;
   ackRel: number;
   nextSeqRel: number;
-  /** Scaled ("calculated") window under the scale known when the frame was analysed. */
+  /** TA.* analysis flags. */
   flags: number;
   /** A tcp_acked record exists (Wireshark then prints the SEQ/ACK analysis subtree). */
   hasTa: boolean;

@@ -42,7 +42,6 @@ interface Fragment {
 interface Msp {
   seq: number;
   nxtpdu: number;
-  firstFrame: number;
   fragments: Fragment[];
   /** Length once the last fragment is known (more_frags = false). */
   totLen: number;
@@ -73,11 +72,6 @@ export class FlowReassembler {
     private readonly dissect: Subdissector,
     private readonly events: ReassemblyEvents,
   ) {}
-
-  /** True while some bytes are held waiting for more (for memory accounting). */
-  get pending(): boolean {
-    return this.msps.some((m) => !m.done);
-  }
 
   /**
    * Process one segment's payload (`payload` may be empty for a bare FIN). Returns early for
@@ -193,7 +187,7 @@ export class FlowReassembler {
           } else {
             nxtpdu = u32(nxtseq + deseg.desegmentLen);
           }
-          const m: Msp = { seq: desegSeq, nxtpdu, firstFrame: frame, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: [] };
+          const m: Msp = { seq: desegSeq, nxtpdu, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: [] };
           this.msps.push(m);
           this.msps.sort((a, b) => (seqLT(a.seq, b.seq) ? -1 : 1));
           this.addFragment(m, frame, 0, tvb.subarray(desegBase), seqLT(nxtseq, nxtpdu));
