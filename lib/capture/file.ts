@@ -20,7 +20,7 @@ export interface ReadResult {
   warnings: CaptureError[];
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 4 << 20;
 
 function toCaptureError(e: unknown, offset: number): CaptureError {
   if (e instanceof CaptureError) return e;
@@ -51,9 +51,24 @@ export async function readCaptureFile(path: string, onRecord: (r: CaptureRecord)
   let gzip = false;
   try {
     gzip = isGzip(path);
-    let stream: NodeJS.ReadableStream = fs.createReadStream(path, { highWaterMark: CHUNK });
-    if (gzip) stream = stream.pipe(zlib.createGunzip({ chunkSize: CHUNK }));
-    for await (const chunk of stream) reader.push(chunk as Buffer);
+    if (gzip) {
+      const stream = fs.createReadStream(path, { highWaterMark: CHUNK }).pipe(zlib.createGunzip({ chunkSize: CHUNK }));
+      for await (const chunk of stream) reader.push(chunk as Buffer);
+    } else {
+      // One buffer, refilled: reusing memory is markedly faster than fresh chunks (no page faults),
+      // and the reader copies whatever must outlive a chunk.
+      const fh = await fs.promises.open(path, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(CHUNK);
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+          if (bytesRead === 0) break;
+          reader.push(bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead));
+        }
+      } finally {
+        await fh.close();
+      }
+    }
     reader.end();
     return result(reader, gzip);
   } catch (e) {
@@ -72,8 +87,8 @@ export function readCaptureFileSync(path: string, onRecord: (r: CaptureRecord) =
     } else {
       const fd = fs.openSync(path, 'r');
       try {
+        const b = Buffer.allocUnsafe(CHUNK);
         for (;;) {
-          const b = Buffer.allocUnsafe(CHUNK);
           const n = fs.readSync(fd, b, 0, CHUNK, null);
           if (n === 0) break;
           reader.push(n === CHUNK ? b : b.subarray(0, n));

@@ -24,6 +24,7 @@ export interface CaptureInterface {
   fileOffset?: number;
 }
 
+/** Valid only during the `onRecord` call: the object and the memory behind `buf` are reused. */
 export interface CaptureRecord {
   /** 1-based frame number, as Wireshark numbers frames. */
   frame: number;
@@ -39,7 +40,7 @@ export interface CaptureRecord {
   custom?: boolean;
   capLen: number;
   origLen: number;
-  /** Packet bytes are buf[offset, offset + capLen). Valid only during the callback. */
+  /** Packet bytes are buf[offset, offset + capLen). Valid only during the callback: copy what you keep. */
   buf: Buffer;
   offset: number;
   /** Offset of the record (or block) in the file. */
@@ -71,8 +72,8 @@ export class CaptureReader {
   /** The file header (pcap) or first section header (pcapng) was accepted. */
   opened = false;
 
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  /** Unparsed bytes (fewer than `need`): the start of a record cut by a chunk boundary. */
+  private pending: Buffer | undefined;
   /** File offset of the first unconsumed byte. */
   private base = 0;
   /** Bytes needed before parsing can make progress. */
@@ -85,6 +86,9 @@ export class CaptureReader {
   // pcapng state
   private section: SectionState | undefined;
 
+  /** pcap records reuse one object (consumers copy what they keep; see CaptureRecord). */
+  private readonly rec: CaptureRecord = { frame: 0, linkType: 0, interfaceId: 0, tsSec: 0, tsNsec: 0, hasTs: true, capLen: 0, origLen: 0, buf: Buffer.alloc(0), offset: 0, fileOffset: 0 };
+
   constructor(private readonly onRecord: (r: CaptureRecord) => void) {}
 
   /** Bytes consumed so far (the offset of the next unparsed byte). */
@@ -92,46 +96,52 @@ export class CaptureReader {
     return this.base;
   }
 
+  /**
+   * Parse a chunk. Records are delivered as views of the chunk itself; only a record cut by a
+   * chunk boundary is copied (with just the bytes it needs from the next chunk), so the data is
+   * never copied whole. The caller may reuse the chunk's memory once `push` returns.
+   */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    if (this.buffered < this.need) return;
-    const data = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
-    let pos: number;
-    try {
-      pos = this.parse(data);
-    } catch (e) {
-      this.chunks = [];
-      this.buffered = 0;
-      throw e;
+    let pos = 0;
+    while (this.pending) {
+      const take = Math.min(this.need - this.pending.length, chunk.length - pos);
+      const merged = Buffer.concat([this.pending, chunk.subarray(pos, pos + take)]);
+      pos += take;
+      this.pending = undefined;
+      if (merged.length < this.need) {
+        this.pending = merged;
+        return;
+      }
+      this.run(merged);
     }
-    this.base += pos;
-    if (pos >= data.length) {
-      this.chunks = [];
-      this.buffered = 0;
-    } else {
-      const rest = data.subarray(pos);
-      this.chunks = [rest];
-      this.buffered = rest.length;
-    }
+    if (pos === chunk.length) return;
+    const rest = pos ? chunk.subarray(pos) : chunk;
+    if (rest.length < this.need) this.pending = Buffer.from(rest);
+    else this.run(rest);
+  }
+
+  private run(d: Buffer): void {
+    const used = this.parse(d);
+    this.base += used;
+    if (used < d.length) this.pending = Buffer.from(d.subarray(used));
   }
 
   /** Call after the last chunk: reports a file that ends mid-header or mid-record. */
   end(): void {
     if (this.format === undefined) {
-      if (this.base === 0 && this.buffered === 0) throw new CaptureError('empty', 0, 'the file is empty (0 bytes)');
-      if (this.buffered < 4) throw new CaptureError('not-a-capture', 0, 'the file is too short to be a capture');
-      const data = Buffer.concat(this.chunks);
+      const data = this.pending;
+      if (this.base === 0 && !data) throw new CaptureError('empty', 0, 'the file is empty (0 bytes)');
+      if (!data || data.length < 4) throw new CaptureError('not-a-capture', 0, 'the file is too short to be a capture');
       const m = data.readUInt32LE(0);
       if (isPcapMagic(m) || m === PCAPNG_SHB) {
         throw new CaptureError('truncated-header', this.base + data.length, `the file ends inside its ${m === PCAPNG_SHB ? 'pcapng section header' : 'pcap file header'} (${data.length} bytes)`);
       }
       throw new CaptureError('not-a-capture', 0, 'not a pcap or pcapng capture (unknown magic number)');
     }
-    if (this.buffered > 0) {
+    if (this.pending) {
       const what = this.format === 'pcap' ? 'packet record' : 'pcapng block';
-      throw new CaptureError('truncated-record', this.base, `the file ends inside a ${what}: ${this.buffered} of ${this.need} bytes present (cut off after ${this.packets} packets)`);
+      throw new CaptureError('truncated-record', this.base, `the file ends inside a ${what}: ${this.pending.length} of ${this.need} bytes present (cut off after ${this.packets} packets)`);
     }
   }
 
@@ -200,19 +210,18 @@ export class CaptureReader {
         this.warnings.push(new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} has ${capLen} captured bytes, more than the snapshot length ${iface.snapLen}`));
       }
       this.packets++;
-      this.onRecord({
-        frame: this.packets,
-        linkType: iface.linkType,
-        interfaceId: this.pcapIface,
-        tsSec: sec,
-        tsNsec: frac * mult,
-        hasTs: true,
-        capLen,
-        origLen,
-        buf: d,
-        offset: pos + hl,
-        fileOffset: this.base + pos,
-      });
+      const r = this.rec;
+      r.frame = this.packets;
+      r.linkType = iface.linkType;
+      r.interfaceId = this.pcapIface;
+      r.tsSec = sec;
+      r.tsNsec = frac * mult;
+      r.capLen = capLen;
+      r.origLen = origLen;
+      r.buf = d;
+      r.offset = pos + hl;
+      r.fileOffset = this.base + pos;
+      this.onRecord(r);
       pos += hl + capLen;
     }
   }
@@ -358,19 +367,7 @@ export class CaptureReader {
       nsec = Number(((t % U) * 1000000000n) / U);
     }
     this.packets++;
-    this.onRecord({
-      frame: this.packets,
-      linkType: iface.linkType,
-      interfaceId: id,
-      tsSec: hasTs ? sec + iface.tsOffset : 0,
-      tsNsec: nsec,
-      hasTs,
-      capLen,
-      origLen,
-      buf: d,
-      offset: dataPos,
-      fileOffset: at,
-    });
+    this.onRecord({ frame: this.packets, linkType: iface.linkType, interfaceId: id, tsSec: hasTs ? sec + iface.tsOffset : 0, tsNsec: nsec, hasTs, capLen, origLen, buf: d, offset: dataPos, fileOffset: at });
   }
 }
 

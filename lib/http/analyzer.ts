@@ -7,9 +7,9 @@ import { Packet } from '../decode/packet';
 import { TH_FIN } from '../decode/tcp';
 import { TA, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler } from '../tcp/reassembly';
-import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN } from './dissect';
-import { HTTP_METHODS, MessageHead, headerValues } from './message';
-import { ONE_MORE_SEGMENT, UNTIL_FIN } from '../tcp/reassembly';
+import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, ParsedMessage } from './dissect';
+import { HTTP_METHODS, headerValues } from './message';
+import { ONE_MORE_SEGMENT, SubdissectorResult, UNTIL_FIN } from '../tcp/reassembly';
 import { splitTlsRecords, TSHARK_TLS_PORTS } from '../tls/record';
 
 /** TCP ports on which tshark 4.0 decodes HTTP by default. */
@@ -120,7 +120,7 @@ export class HttpAnalyzer {
     if (!u || (u.srcPort !== SSDP_PORT && u.dstPort !== SSDP_PORT) || p.payloadCaptured === 0) return;
     const data = p.bytes.subarray(p.payloadOffset, p.payloadOffset + p.payloadCaptured);
     const r = dissectHttp(data, data.length, { endOfStream: true });
-    for (const m of r.messages) this.emit(m.head, m.body, p.frame, p, undefined, { index: 0 });
+    for (const m of r.messages) this.emit(m, p.frame, p, undefined, { index: 0 });
   }
 
   /** Feed every TCP frame after TCP analysis, in capture order. */
@@ -173,20 +173,20 @@ export class HttpAnalyzer {
   }
 
   private enableHttp(st: ConvState, conv: TcpConversation): void {
-    const mk = () => new FlowReassembler((data, frame, endOfStream) => this.dissect(st, conv, data, frame, endOfStream), this.reassemblyEvents());
+    const mk = () => new FlowReassembler((data, length, frame, endOfStream) => this.dissect(st, conv, data, length, frame, endOfStream), this.reassemblyEvents());
     st.flows = [mk(), mk()];
     if (st.protocol === 'unknown') st.protocol = 'http';
   }
 
-  private dissect(st: ConvState, conv: TcpConversation, data: Buffer, frame: number, endOfStream: boolean) {
+  private dissect(st: ConvState, conv: TcpConversation, data: Buffer, length: number, frame: number, endOfStream: boolean): SubdissectorResult {
     if (st.tunnel === 'tls') return tlsDesegment(data);
     if (st.tunnel === 'opaque') return { desegmentOffset: 0, desegmentLen: 0 };
     const pendingMethod = st.tail && !st.tail.response ? st.tail.request?.method : undefined;
-    const r = dissectHttp(data, data.length, { endOfStream, noBody: pendingMethod === 'CONNECT' });
+    const r = dissectHttp(data, length, { endOfStream, noBody: pendingMethod === 'CONNECT' });
     const p = st.current!;
     for (const m of r.messages) {
       st.protocol = 'http';
-      this.record(st, conv, m.head, m.body, frame, p);
+      this.record(st, conv, m, frame, p);
       const ex = st.tail;
       if (ex?.response?.code === 101) {
         // Switching Protocols (e.g. WebSocket): what follows is no longer HTTP.
@@ -201,11 +201,12 @@ export class HttpAnalyzer {
       }
     }
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
-    return { desegmentOffset: r.desegmentOffset, desegmentLen: len };
+    // A body nobody keeps is only counted while it is reassembled.
+    return { desegmentOffset: r.desegmentOffset, desegmentLen: len, countOnly: r.bodyOnly && !this.keepBodies };
   }
 
-  private record(st: ConvState, conv: TcpConversation, head: MessageHead, body: Buffer, frame: number, p: Packet): void {
-    const isRequest = head.start.kind === 'request';
+  private record(st: ConvState, conv: TcpConversation, msg: ParsedMessage, frame: number, p: Packet): void {
+    const isRequest = msg.head.start.kind === 'request';
     let ex: HttpExchange;
     if (isRequest || !st.tail || st.tail.response) {
       // A request opens a new exchange; so does a response with nothing to answer.
@@ -215,10 +216,11 @@ export class HttpAnalyzer {
     } else {
       ex = st.tail;
     }
-    this.emit(head, body, frame, p, conv, ex);
+    this.emit(msg, frame, p, conv, ex);
   }
 
-  private emit(head: MessageHead, body: Buffer, frame: number, p: Packet, conv: TcpConversation | undefined, ex: HttpExchange): void {
+  private emit(msg: ParsedMessage, frame: number, p: Packet, conv: TcpConversation | undefined, ex: HttpExchange): void {
+    const head = msg.head;
     const isRequest = head.start.kind === 'request';
     const m: HttpMessage = {
       frame,
@@ -231,8 +233,8 @@ export class HttpAnalyzer {
       code: head.start.code,
       phrase: head.start.phrase,
       headers: head.headers,
-      bodyLength: body.length,
-      body: this.keepBodies ? Buffer.from(body) : undefined,
+      bodyLength: msg.bodyLength,
+      body: this.keepBodies ? Buffer.from(msg.body) : undefined,
       tsSec: p.tsSec,
       tsNsec: p.tsNsec,
       frames: [frame],

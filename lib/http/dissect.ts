@@ -17,8 +17,9 @@ export interface ParsedMessage {
   start: number;
   bodyStart: number;
   end: number;
-  /** The (de-chunked, still content-encoded) body. */
+  /** The (de-chunked, still content-encoded) body; shorter than bodyLength when only counted. */
   body: Buffer;
+  bodyLength: number;
 }
 
 export interface DissectResult {
@@ -27,6 +28,8 @@ export interface DissectResult {
   desegmentOffset: number;
   /** 0 when nothing more is needed, a byte count, or one of the DESEGMENT_* constants. */
   desegmentLen: number;
+  /** The byte count is the rest of a Content-Length body: the bytes need not be kept to finish the message. */
+  bodyOnly?: boolean;
 }
 
 export interface DissectOptions {
@@ -37,13 +40,14 @@ export interface DissectOptions {
 }
 
 /**
- * Dissect `b[0, end)`, which starts at a message boundary (or is continuation data that is not a
- * message start, which is consumed as is).
+ * Dissect `end` bytes of stream that start at a message boundary (or are continuation data that
+ * is not a message start, which is consumed as is). `b` holds them all, or — for a PDU whose
+ * Content-Length body was only counted — the bytes up to somewhere in that body.
  */
 export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): DissectResult {
   const messages: ParsedMessage[] = [];
   let off = 0;
-  while (off < end) {
+  while (off < end && off < b.length) {
     const lineEnd = findLineEnd(b, off, end);
     // Like Wireshark: without one complete line there is nothing to classify yet, so ask for
     // more data whatever the bytes are (binary bodies without a line end get collected too).
@@ -69,8 +73,11 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
       if (e < 0) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
       bodyEnd = e;
       body = Buffer.concat(parts);
+      messages.push({ head, start: off, bodyStart, end: bodyEnd, body, bodyLength: body.length });
+      off = bodyEnd;
+      continue;
     } else if (cl !== undefined) {
-      if (end - bodyStart < cl) return { messages, desegmentOffset: off, desegmentLen: cl - (end - bodyStart) };
+      if (end - bodyStart < cl) return { messages, desegmentOffset: off, desegmentLen: cl - (end - bodyStart), bodyOnly: true };
       bodyEnd = bodyStart + cl;
       body = b.subarray(bodyStart, bodyEnd);
     } else if (head.start.kind === 'response' && mayHaveBody(head)) {
@@ -84,7 +91,7 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
       bodyEnd = bodyStart;
       body = b.subarray(bodyStart, bodyStart);
     }
-    messages.push({ head, start: off, bodyStart, end: bodyEnd, body });
+    messages.push({ head, start: off, bodyStart, end: bodyEnd, body, bodyLength: bodyEnd - bodyStart });
     off = bodyEnd;
   }
   return { messages, desegmentOffset: 0, desegmentLen: 0 };

@@ -15,13 +15,20 @@ export const UNTIL_FIN = -2;
 export interface SubdissectorResult {
   desegmentOffset: number;
   desegmentLen: number;
+  /**
+   * With a byte count: the missing bytes need only be counted, not kept (e.g. a Content-Length
+   * body nobody asked to keep). The completed PDU is then handed back as the bytes seen when
+   * this was said, with the PDU's full `length`.
+   */
+  countOnly?: boolean;
 }
 
 /**
- * The application-layer dissector. `data` is a complete segment payload or a reassembled PDU;
- * `frame` is where it is dissected; `endOfStream` is true when the data ends with a FIN.
+ * The application-layer dissector. `data` is a complete segment payload or a reassembled PDU of
+ * `length` bytes (more than `data.length` only for a count-only PDU); `frame` is where it is
+ * dissected; `endOfStream` is true when the data ends with a FIN.
  */
-export type Subdissector = (data: Buffer, frame: number, endOfStream: boolean) => SubdissectorResult;
+export type Subdissector = (data: Buffer, length: number, frame: number, endOfStream: boolean) => SubdissectorResult;
 
 export interface ReassemblyEvents {
   /**
@@ -35,7 +42,9 @@ export interface ReassemblyEvents {
 
 interface Fragment {
   off: number;
-  data: Buffer;
+  len: number;
+  /** A copy of the bytes (the capture reader reuses its buffers); absent in a count-only PDU. */
+  data?: Buffer;
   frame: number;
 }
 
@@ -54,6 +63,8 @@ interface Msp {
   covered: number;
   /** Fragments beyond a gap. */
   ahead: Fragment[];
+  /** Only the first fragment's bytes are kept; the rest is counted. */
+  countOnly: boolean;
 }
 
 /** Larger PDUs are not reassembled (Wireshark's limit for one desegmentation request). */
@@ -138,10 +149,11 @@ export class FlowReassembler {
           return;
         }
         const data = this.assemble(msp);
-        const r = this.dissect(data, frame, false);
+        const r = this.dissect(data, msp.totLen, frame, false);
         const lastLen = len;
-        const oldLen = data.length - lastLen;
-        if (r.desegmentLen !== 0 && r.desegmentOffset <= oldLen) {
+        const oldLen = msp.totLen - lastLen;
+        // (A count-only PDU cannot grow: its bytes are gone. Its dissector never asks.)
+        if (r.desegmentLen !== 0 && r.desegmentOffset <= oldLen && !msp.countOnly) {
           // Still incomplete: extend the MSP (Wireshark's partial reassembly).
           msp.totLen = -1;
           if (r.desegmentLen === ONE_MORE_SEGMENT) {
@@ -160,13 +172,13 @@ export class FlowReassembler {
         this.finish(msp, frame, false);
         if (r.desegmentLen !== 0) {
           // The reassembled data completed one PDU and started another at its end.
-          const fromEnd = data.length - r.desegmentOffset;
-          deseg = { desegmentOffset: 0, desegmentLen: r.desegmentLen };
+          const fromEnd = msp.totLen - r.desegmentOffset;
+          deseg = { desegmentOffset: 0, desegmentLen: r.desegmentLen, countOnly: r.countOnly };
           desegBase = offset + lastLen - fromEnd;
         }
       } else {
         if (outOfOrder) return;
-        const r = this.dissect(offset === 0 ? tvb : tvb.subarray(offset), frame, false);
+        const r = this.dissect(offset === 0 ? tvb : tvb.subarray(offset), remaining, frame, false);
         if (r.desegmentLen !== 0) {
           deseg = r;
           desegBase = offset + r.desegmentOffset;
@@ -187,7 +199,8 @@ export class FlowReassembler {
           } else {
             nxtpdu = u32(nxtseq + deseg.desegmentLen);
           }
-          const m: Msp = { seq: desegSeq, nxtpdu, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: [] };
+          const countOnly = !!deseg.countOnly && deseg.desegmentLen > 0;
+          const m: Msp = { seq: desegSeq, nxtpdu, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: [], countOnly };
           this.msps.push(m);
           this.msps.sort((a, b) => (seqLT(a.seq, b.seq) ? -1 : 1));
           this.addFragment(m, frame, 0, tvb.subarray(desegBase), seqLT(nxtseq, nxtpdu));
@@ -213,21 +226,24 @@ export class FlowReassembler {
   }
 
   /**
-   * Fragments are views of the capture's own buffers (CaptureReader never reuses one), so
-   * nothing is copied until the PDU is complete. `covered` tracks the contiguous prefix.
+   * Keep a fragment: its bytes are copied (they are a view of a buffer the capture reader will
+   * reuse), except past the first fragment of a count-only PDU. `covered` tracks the contiguous
+   * prefix.
    */
-  private addFragment(m: Msp, frame: number, off: number, data: Buffer, more: boolean): void {
-    m.fragments.push({ off, data, frame });
-    if (!more) m.totLen = off + data.length;
+  private addFragment(m: Msp, frame: number, off: number, bytes: Buffer, more: boolean): void {
+    const len = bytes.length;
+    const f: Fragment = { off, len, frame, data: m.countOnly && m.fragments.length ? undefined : Buffer.from(bytes) };
+    m.fragments.push(f);
+    if (!more) m.totLen = off + len;
     if (off <= m.covered) {
-      m.covered = Math.max(m.covered, off + data.length);
+      m.covered = Math.max(m.covered, off + len);
       // Absorb fragments that arrived ahead of a gap the new one filled.
       for (let grew = true; grew && m.ahead.length; ) {
         grew = false;
         for (let i = 0; i < m.ahead.length; i++) {
           const f = m.ahead[i];
           if (f.off <= m.covered) {
-            m.covered = Math.max(m.covered, f.off + f.data.length);
+            m.covered = Math.max(m.covered, f.off + f.len);
             m.ahead.splice(i, 1);
             grew = true;
             break;
@@ -235,7 +251,7 @@ export class FlowReassembler {
         }
       }
     } else {
-      m.ahead.push({ off, data, frame });
+      m.ahead.push(f);
     }
   }
 
@@ -243,10 +259,12 @@ export class FlowReassembler {
     return m.totLen >= 0 && m.covered >= m.totLen;
   }
 
+  /** The PDU's bytes (for a count-only PDU: its first fragment, which holds what was seen). */
   private assemble(m: Msp): Buffer {
+    if (m.countOnly) return m.fragments[0].data!;
     const out = Buffer.allocUnsafe(m.totLen); // every byte is covered by a fragment
     for (const f of m.fragments) {
-      if (f.off < m.totLen) f.data.copy(out, f.off, 0, Math.min(f.data.length, m.totLen - f.off));
+      if (f.off < m.totLen) f.data!.copy(out, f.off, 0, Math.min(f.len, m.totLen - f.off));
     }
     return out;
   }
@@ -259,7 +277,7 @@ export class FlowReassembler {
     for (const f of m.extraFrames) set.add(f);
     set.delete(frame);
     const frames = [...set];
-    if (endOfStream) this.dissect(this.assemble(m), frame, true);
+    if (endOfStream) this.dissect(this.assemble(m), m.totLen, frame, true);
     this.events.onReassembled(frames, frame, m.fragments.length);
     // Forget the bytes; keep the MSP boundary so retransmissions of its first segment are recognised.
     m.fragments = [];
