@@ -4,7 +4,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { compareCapture, Comparison, REQUIRED_FIELDS, SHARED_CAPTURES, tsharkAvailable } from './support/tshark';
+import { FIELD_NEEDS } from '../lib';
+import { columns, compareCapture, compareOutputs, Comparison, REQUIRED_FIELDS, runWirenote, SHARED_CAPTURES, tsharkAvailable } from './support/tshark';
+
+/** Fields that need no first pass: asked for alone, `wirenote fields` reads the capture once. */
+const ONE_PASS_FIELDS = REQUIRED_FIELDS.filter((f) => !FIELD_NEEDS[f]);
 
 interface Exception {
   capture: string;
@@ -53,6 +57,11 @@ const haveTshark = tsharkAvailable();
       expect(c.rowsWirenote).toBe(c.rowsTshark);
       const unexplained = c.diffs.filter((d) => !excused(rel, d.field, d.frame));
       expect(unexplained.slice(0, 20)).toEqual([]);
+      // The one-pass path (no field that looks ahead) must print the same cells.
+      const once = runWirenote(path.join(SHARED_CAPTURES, rel), ONE_PASS_FIELDS);
+      const c1 = compareOutputs(ONE_PASS_FIELDS, columns(c.theirs.stdout, REQUIRED_FIELDS, ONE_PASS_FIELDS), once.stdout);
+      expect(c1.rowsWirenote).toBe(c1.rowsTshark);
+      expect(c1.diffs.filter((d) => !excused(rel, d.field, d.frame)).slice(0, 20)).toEqual([]);
     });
   }
 

@@ -55,15 +55,25 @@ export async function readCaptureFile(path: string, onRecord: (r: CaptureRecord)
       const stream = fs.createReadStream(path, { highWaterMark: CHUNK }).pipe(zlib.createGunzip({ chunkSize: CHUNK }));
       for await (const chunk of stream) reader.push(chunk as Buffer);
     } else {
-      // One buffer, refilled: reusing memory is markedly faster than fresh chunks (no page faults),
-      // and the reader copies whatever must outlive a chunk.
+      // Two buffers, refilled in turn: the next read runs while this chunk is parsed, and reusing
+      // memory is markedly faster than fresh chunks (no page faults). The reader copies whatever
+      // must outlive a chunk.
       const fh = await fs.promises.open(path, 'r');
       try {
-        const buf = Buffer.allocUnsafe(CHUNK);
+        const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+        let which = 0;
+        let next = fh.read(bufs[0], 0, CHUNK, null);
         for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+          const { bytesRead, buffer } = await next;
           if (bytesRead === 0) break;
-          reader.push(bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead));
+          which ^= 1;
+          next = fh.read(bufs[which], 0, CHUNK, null);
+          try {
+            reader.push(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
+          } catch (e) {
+            await next.catch(() => undefined); // let the read in flight finish before closing
+            throw e;
+          }
         }
       } finally {
         await fh.close();

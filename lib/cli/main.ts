@@ -77,20 +77,8 @@ async function fieldsCommand(args: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const out: string[] = [];
-  let size = 0;
-  const flush = () => {
-    if (out.length) process.stdout.write(out.join(''));
-    out.length = 0;
-    size = 0;
-  };
   try {
-    const res = await runFields((cb) => readCaptureFile(file!, cb), fields, (line) => {
-      out.push(line + '\n');
-      size += line.length;
-      if (size > 1 << 16) flush();
-    });
-    flush();
+    const res = await runFields((cb) => readCaptureFile(file!, cb), fields, (chunk) => writeAll(1, chunk));
     for (const w of res.read.warnings) process.stderr.write(`wirenote: warning: ${w.message}\n`);
     for (const w of res.undecoded) process.stderr.write(`wirenote: ${file}: ${w.message}\n`);
     if (reportPorts) process.stderr.write(`http-ports-by-content: ${res.httpPortsByContent.join(',')}\n`);
@@ -100,7 +88,6 @@ async function fieldsCommand(args: string[]): Promise<number> {
     }
     return res.undecoded.length ? 3 : 0;
   } catch (e) {
-    flush();
     if (e instanceof UnknownFieldError) {
       process.stderr.write(`wirenote fields: ${e.message}\n`);
       return 2;
@@ -108,6 +95,25 @@ async function fieldsCommand(args: string[]): Promise<number> {
     throw e;
   }
 }
+
+/**
+ * Write a whole chunk synchronously (the fields writer reuses its buffer). A non-blocking pipe
+ * that is full is waited for; a reader that went away (`| head`) ends the output quietly.
+ */
+function writeAll(fd: number, chunk: Buffer): void {
+  let off = 0;
+  while (off < chunk.length) {
+    try {
+      off += fs.writeSync(fd, chunk, off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(PAUSE, 0, 0, 1);
+      else if (code === 'EPIPE') process.exit(0);
+      else throw e;
+    }
+  }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

@@ -2,8 +2,8 @@
 import { CaptureRecord } from '../capture/reader';
 import { decodeIPv4, decodeIPv6 } from './ip';
 import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LinkResult } from './link';
-import { Packet } from './packet';
-import { decodeTcp } from './tcp';
+import { Packet, TcpHeader } from './packet';
+import { decodeTcp, emptyTcpHeader } from './tcp';
 
 export * from './packet';
 export * from './link';
@@ -12,34 +12,60 @@ export * from './tcp';
 
 const link: LinkResult = { offset: 0, proto: 0 };
 
-export function decodeRecord(r: CaptureRecord): Packet {
-  const end = r.offset + r.capLen;
-  const p: Packet = {
-    frame: r.frame,
-    tsSec: r.tsSec,
-    tsNsec: r.tsNsec,
-    hasTs: r.hasTs,
-    capLen: r.capLen,
-    origLen: r.origLen,
-    linkType: r.linkType,
-    bytes: r.buf,
-    offset: r.offset,
-    ipVersion: 0,
-    ipOffset: 0,
-    ipSrc: '',
-    ipDst: '',
-    ipSrcHash: 0,
-    ipDstHash: 0,
-    ipProto: 0,
-    ipFragment: false,
-    l4Offset: 0,
-    l4End: 0,
-    tcp: undefined,
-    udp: undefined,
-    payloadOffset: 0,
-    payloadCaptured: 0,
-    unknownLink: false,
+function emptyPacket(): Packet {
+  return {
+    frame: 0, tsSec: 0, tsNsec: 0, hasTs: true, capLen: 0, origLen: 0, linkType: 0, bytes: EMPTY, offset: 0, ipVersion: 0, ipOffset: 0,
+    ipSrc: '', ipDst: '', ipSrcHash: 0, ipDstHash: 0, ipProto: 0, ipFragment: false, l4Offset: 0, l4End: 0, tcp: undefined, udp: undefined,
+    payloadOffset: 0, payloadCaptured: 0, unknownLink: false,
   };
+}
+const EMPTY = Buffer.alloc(0);
+
+/** Decode one record into a new Packet (which keeps a view of the record's bytes: see CaptureRecord). */
+export function decodeRecord(r: CaptureRecord): Packet {
+  return decodeInto(r, emptyPacket());
+}
+
+/**
+ * Decodes every record into the same Packet and TCP header objects: for streaming analysis,
+ * where an object per packet would be garbage a moment later. The result is valid until the
+ * next `decode`.
+ */
+export class PacketDecoder {
+  private readonly p = emptyPacket();
+  private readonly tcp = emptyTcpHeader();
+
+  decode(r: CaptureRecord): Packet {
+    return decodeInto(r, this.p, this.tcp);
+  }
+}
+
+function decodeInto(r: CaptureRecord, p: Packet, tcpInto?: TcpHeader): Packet {
+  const end = r.offset + r.capLen;
+  p.frame = r.frame;
+  p.tsSec = r.tsSec;
+  p.tsNsec = r.tsNsec;
+  p.hasTs = r.hasTs;
+  p.capLen = r.capLen;
+  p.origLen = r.origLen;
+  p.linkType = r.linkType;
+  p.bytes = r.buf;
+  p.offset = r.offset;
+  p.ipVersion = 0;
+  p.ipOffset = 0;
+  p.ipSrc = '';
+  p.ipDst = '';
+  p.ipSrcHash = 0;
+  p.ipDstHash = 0;
+  p.ipProto = 0;
+  p.ipFragment = false;
+  p.l4Offset = 0;
+  p.l4End = 0;
+  p.tcp = undefined;
+  p.udp = undefined;
+  p.payloadOffset = 0;
+  p.payloadCaptured = 0;
+  p.unknownLink = false;
   if (!decodeLink(r.linkType, r.buf, r.offset, end, link)) {
     p.unknownLink = true;
     return p;
@@ -55,7 +81,7 @@ export function decodeRecord(r: CaptureRecord): Packet {
   if (p.ipFragment) return p;
   const segLen = p.l4End - p.l4Offset;
   if (p.ipProto === 6) {
-    const tcp = decodeTcp(r.buf, p.l4Offset, end, segLen);
+    const tcp = decodeTcp(r.buf, p.l4Offset, end, segLen, tcpInto);
     if (!tcp) return p;
     p.tcp = tcp;
     p.payloadOffset = p.l4Offset + tcp.hdrLen;

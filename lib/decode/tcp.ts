@@ -17,38 +17,53 @@ export const TH_ECE = 0x040;
 export const TH_CWR = 0x080;
 export const TH_AE = 0x100;
 
+export function emptyTcpHeader(): TcpHeader {
+  return {
+    srcPort: 0, dstPort: 0, seq: 0, ack: 0, hdrLen: 0, flags: 0, window: 0, checksum: 0, urgent: 0, options: [], mss: undefined,
+    wscale: undefined, sackPerm: false, sack: undefined, tsval: undefined, tsecr: undefined, payloadLen: 0, hdrCaptured: 0,
+  };
+}
+
 /**
  * Decode the TCP header at b[o..]. `captured` bounds what may be read; `segmentLen` is the TCP
- * length from the IP header (header + payload). Returns undefined when even the fixed header was
- * not captured or the data offset is below 5 words.
+ * length from the IP header (header + payload). Returns undefined when even the ports were not
+ * captured. Fills `into` when given (a header object reused from packet to packet).
  */
-export function decodeTcp(b: Buffer, o: number, captured: number, segmentLen: number): TcpHeader | undefined {
+export function decodeTcp(b: Buffer, o: number, captured: number, segmentLen: number, into?: TcpHeader): TcpHeader | undefined {
   const avail = captured - o;
   if (avail < 4) return undefined;
+  const h = into ?? emptyTcpHeader();
+  h.srcPort = (b[o] << 8) | b[o + 1];
+  h.dstPort = (b[o + 2] << 8) | b[o + 3];
+  h.mss = undefined;
+  h.wscale = undefined;
+  h.sackPerm = false;
+  h.sack = undefined;
+  h.tsval = undefined;
+  h.tsecr = undefined;
   if (avail < 20) {
     // Only the ports survived the snapshot length; Wireshark shows just those.
-    return {
-      srcPort: b.readUInt16BE(o), dstPort: b.readUInt16BE(o + 2), seq: 0, ack: 0, hdrLen: 0, flags: 0, window: 0,
-      checksum: 0, urgent: 0, options: [], sackPerm: false, payloadLen: 0, hdrCaptured: avail,
-    };
+    h.seq = h.ack = h.hdrLen = h.flags = h.window = h.checksum = h.urgent = h.payloadLen = 0;
+    h.options = NO_OPTIONS;
+    h.hdrCaptured = avail;
+    return h;
   }
   const hdrLen = (b[o + 12] >> 4) * 4;
-  const h: TcpHeader = {
-    srcPort: b.readUInt16BE(o),
-    dstPort: b.readUInt16BE(o + 2),
-    seq: b.readUInt32BE(o + 4),
-    ack: b.readUInt32BE(o + 8),
-    hdrLen,
-    flags: b.readUInt16BE(o + 12) & 0x0fff,
-    window: b.readUInt16BE(o + 14),
-    checksum: b.readUInt16BE(o + 16),
-    urgent: b.readUInt16BE(o + 18),
-    options: hdrLen > 20 ? [] : NO_OPTIONS,
-    sackPerm: false,
-    payloadLen: Math.max(0, segmentLen - hdrLen),
-    hdrCaptured: Math.min(avail, hdrLen),
-  };
-  if (hdrLen > 20) decodeOptions(b, o + 20, Math.min(o + hdrLen, captured), h);
+  h.seq = b.readUInt32BE(o + 4);
+  h.ack = b.readUInt32BE(o + 8);
+  h.hdrLen = hdrLen;
+  h.flags = ((b[o + 12] << 8) | b[o + 13]) & 0x0fff;
+  h.window = (b[o + 14] << 8) | b[o + 15];
+  h.checksum = (b[o + 16] << 8) | b[o + 17];
+  h.urgent = (b[o + 18] << 8) | b[o + 19];
+  h.payloadLen = Math.max(0, segmentLen - hdrLen);
+  h.hdrCaptured = Math.min(avail, hdrLen);
+  if (hdrLen > 20) {
+    h.options = [];
+    decodeOptions(b, o + 20, Math.min(o + hdrLen, captured), h);
+  } else {
+    h.options = NO_OPTIONS;
+  }
   return h;
 }
 

@@ -19,25 +19,29 @@ export interface FieldContext {
   final?: TcpConversation;
   /** Completeness value tshark shows on this frame. */
   completeness: number;
-  rel: NsTime;
-  delta: NsTime;
+  /** Time stamps of the capture's first frame and of the previous frame. */
+  first: NsTime;
+  prev: NsTime;
   /** HTTP messages dissected in this frame. */
   http: HttpMessage[];
   /** Frames in which PDUs this frame contributes to were reassembled. */
   reassembledIn: number[];
   /** Segment counts of PDUs reassembled in this frame. */
   segmentCount: number[];
+  /** The frame's request/response record as complete at the end of the capture (first pass). */
+  pairing?: HttpExchange;
 }
 
-type Extract = (c: FieldContext) => string;
+/** A cell: '' when absent; numbers are printed as decimal integers. */
+type Extract = (c: FieldContext) => string | number;
 
 const hasTcp = (c: FieldContext) => c.t !== undefined;
 const tcpOk = (c: FieldContext) => c.t !== undefined && !c.t.bogus;
 /** The SEQ/ACK analysis subtree: printed after the options, so lost when they were cut off. */
 const analysisOk = (c: FieldContext) => tcpOk(c) && c.p.tcp!.hdrCaptured >= c.p.tcp!.hdrLen;
 const flag = (bit: number): Extract => (c) => (analysisOk(c) && c.t!.flags & bit ? '1' : '');
-const ifTcp = (f: (c: FieldContext) => string | number): Extract => (c) => (hasTcp(c) ? String(f(c)) : '');
-const ifAnalysed = (f: (c: FieldContext) => string | number): Extract => (c) => (tcpOk(c) ? String(f(c)) : '');
+const ifTcp = (f: (c: FieldContext) => string | number): Extract => (c) => (hasTcp(c) ? f(c) : '');
+const ifAnalysed = (f: (c: FieldContext) => string | number): Extract => (c) => (tcpOk(c) ? f(c) : '');
 
 function finalFlows(c: FieldContext) {
   const f = c.final!;
@@ -64,7 +68,9 @@ function joinHttp(c: FieldContext, pick: (m: HttpMessage) => string | number | u
 
 function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: HttpExchange) => string | number | undefined): string {
   const last = c.http[c.http.length - 1];
-  return last ? joinHttp(c, (m) => pick(m, last.exchange)) : '';
+  if (!last) return '';
+  const x = c.pairing ?? last.exchange;
+  return joinHttp(c, (m) => pick(m, x));
 }
 
 const header = (name: string): Extract => (c) => joinHttp(c, (m) => messageHeaders(m, name).join(','));
@@ -82,17 +88,17 @@ function calculatedWindow(c: FieldContext): number {
 }
 
 export const FIELDS: Record<string, Extract> = {
-  'frame.number': (c) => String(c.p.frame),
-  'frame.time_relative': (c) => (c.p.hasTs ? formatSeconds(c.rel) : ''),
-  'frame.time_delta': (c) => (c.p.hasTs ? formatSeconds(c.delta) : ''),
-  'frame.len': (c) => String(c.p.origLen),
-  'frame.cap_len': (c) => String(c.p.capLen),
+  'frame.number': (c) => c.p.frame,
+  'frame.time_relative': (c) => (c.p.hasTs ? relTime(c.p.tsSec, c.p.tsNsec, c.first.sec, c.first.nsec) : ''),
+  'frame.time_delta': (c) => (c.p.hasTs ? relTime(c.p.tsSec, c.p.tsNsec, c.prev.sec, c.prev.nsec) : ''),
+  'frame.len': (c) => c.p.origLen,
+  'frame.cap_len': (c) => c.p.capLen,
   'ip.src': (c) => (c.p.ipVersion === 4 ? c.p.ipSrc : ''),
   'ip.dst': (c) => (c.p.ipVersion === 4 ? c.p.ipDst : ''),
   'ipv6.src': (c) => (c.p.ipVersion === 6 ? c.p.ipSrc : ''),
   'ipv6.dst': (c) => (c.p.ipVersion === 6 ? c.p.ipDst : ''),
-  'tcp.srcport': (c) => (c.p.tcp ? String(c.p.tcp.srcPort) : ''),
-  'tcp.dstport': (c) => (c.p.tcp ? String(c.p.tcp.dstPort) : ''),
+  'tcp.srcport': (c) => (c.p.tcp ? c.p.tcp.srcPort : ''),
+  'tcp.dstport': (c) => (c.p.tcp ? c.p.tcp.dstPort : ''),
   'tcp.stream': ifTcp((c) => c.t!.conv.stream),
   'tcp.len': ifAnalysed((c) => c.p.tcp!.payloadLen),
   'tcp.seq': ifTcp((c) => (c.t!.bogus ? c.p.tcp!.seq : c.t!.seqRel)),
@@ -110,18 +116,18 @@ export const FIELDS: Record<string, Extract> = {
     const ws = finalFlows(c).fwd.winScale;
     return String(ws >= 0 ? 2 ** ws : ws);
   },
-  'tcp.options.mss_val': (c) => (tcpOk(c) && c.p.tcp!.mss !== undefined ? String(c.p.tcp!.mss) : ''),
-  'tcp.options.wscale.shift': (c) => (tcpOk(c) && c.p.tcp!.wscale !== undefined ? String(c.p.tcp!.wscale) : ''),
+  'tcp.options.mss_val': (c) => (tcpOk(c) && c.p.tcp!.mss !== undefined ? c.p.tcp!.mss : ''),
+  'tcp.options.wscale.shift': (c) => (tcpOk(c) && c.p.tcp!.wscale !== undefined ? c.p.tcp!.wscale : ''),
   'tcp.options.sack_perm': (c) => (tcpOk(c) ? optionHex(c, 4) : ''),
-  'tcp.options.timestamp.tsval': (c) => (tcpOk(c) && c.p.tcp!.tsval !== undefined ? String(c.p.tcp!.tsval) : ''),
+  'tcp.options.timestamp.tsval': (c) => (tcpOk(c) && c.p.tcp!.tsval !== undefined ? c.p.tcp!.tsval : ''),
   'tcp.options.sack_le': (c) => sackEdges(c, 0),
   'tcp.options.sack_re': (c) => sackEdges(c, 1),
   'tcp.completeness': ifTcp((c) => c.completeness),
-  'tcp.analysis.acks_frame': (c) => (analysisOk(c) && c.t!.acksFrame ? String(c.t!.acksFrame) : ''),
+  'tcp.analysis.acks_frame': (c) => (analysisOk(c) && c.t!.acksFrame ? c.t!.acksFrame : ''),
   'tcp.analysis.ack_rtt': (c) => (analysisOk(c) && c.t!.acksFrame && nonZero(c.t!.ackRtt) ? formatSeconds(c.t!.ackRtt) : ''),
   'tcp.analysis.initial_rtt': (c) => (analysisOk(c) && c.t!.hasTa && c.final!.irtt ? formatSeconds(c.final!.irtt) : ''),
-  'tcp.analysis.bytes_in_flight': (c) => (analysisOk(c) && c.t!.bytesInFlight ? String(c.t!.bytesInFlight) : ''),
-  'tcp.analysis.push_bytes_sent': (c) => (analysisOk(c) && c.t!.pushBytesSent ? String(c.t!.pushBytesSent) : ''),
+  'tcp.analysis.bytes_in_flight': (c) => (analysisOk(c) && c.t!.bytesInFlight ? c.t!.bytesInFlight : ''),
+  'tcp.analysis.push_bytes_sent': (c) => (analysisOk(c) && c.t!.pushBytesSent ? c.t!.pushBytesSent : ''),
   'tcp.analysis.retransmission': (c) =>
     // Fast and spurious retransmissions carry the plain retransmission item too.
     analysisOk(c) && c.t!.flags & (TA.RETRANSMISSION | TA.FAST_RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION) ? '1' : '',
@@ -132,8 +138,8 @@ export const FIELDS: Record<string, Extract> = {
   'tcp.analysis.ack_lost_segment': flag(TA.ACK_LOST_PACKET),
   // Wireshark adds this item twice (once among the flags, once beside the duplicate-ACK count).
   'tcp.analysis.duplicate_ack': (c) => (analysisOk(c) && c.t!.dupAckNum && c.t!.flags & TA.DUPLICATE_ACK ? '1,1' : ''),
-  'tcp.analysis.duplicate_ack_num': (c) => (analysisOk(c) && c.t!.dupAckNum ? String(c.t!.dupAckNum) : ''),
-  'tcp.analysis.duplicate_ack_frame': (c) => (analysisOk(c) && c.t!.dupAckNum ? String(c.t!.dupAckFrame) : ''),
+  'tcp.analysis.duplicate_ack_num': (c) => (analysisOk(c) && c.t!.dupAckNum ? c.t!.dupAckNum : ''),
+  'tcp.analysis.duplicate_ack_frame': (c) => (analysisOk(c) && c.t!.dupAckNum ? c.t!.dupAckFrame : ''),
   'tcp.analysis.zero_window': flag(TA.ZERO_WINDOW),
   'tcp.analysis.zero_window_probe': flag(TA.ZERO_WINDOW_PROBE),
   'tcp.analysis.window_update': flag(TA.WINDOW_UPDATE),
@@ -172,6 +178,26 @@ export const FIELDS: Record<string, Extract> = {
 };
 
 export const FIELD_NAMES: readonly string[] = Object.keys(FIELDS);
+
+/**
+ * What a field needs from a first pass over the whole capture (tshark -2): the conversation's
+ * final state, the frame that completes a PDU, or the request/response pairing known later.
+ * Every other field is known when its frame is read.
+ */
+export type FirstPassNeed = 'final' | 'reassembly' | 'pairing';
+export const FIELD_NEEDS: Readonly<Record<string, FirstPassNeed[]>> = {
+  'tcp.flags.str': ['final'],
+  'tcp.window_size': ['final'],
+  'tcp.window_size_scalefactor': ['final'],
+  'tcp.options.sack_le': ['final'],
+  'tcp.options.sack_re': ['final'],
+  'tcp.completeness': ['final'],
+  'tcp.analysis.initial_rtt': ['final'],
+  'tcp.reassembled_in': ['reassembly'],
+  'http.response_in': ['pairing'],
+  'http.next_request_in': ['pairing'],
+  'http.next_response_in': ['pairing'],
+};
 
 /**
  * tcp.flags.str: one character per flag bit, high to low, '·' when clear. On a connection that

@@ -1,19 +1,19 @@
 /**
- * `wirenote fields`: tshark-compatible field output, computed in two passes like `tshark -2`.
+ * `wirenote fields`: tshark-compatible field output, as `tshark -2` computes it.
  *
- * Pass 1 analyses the whole capture and keeps what a frame can only learn from later frames
- * (which frame completes a reassembled PDU, which response answers a request, the final state of
- * each conversation). Pass 2 re-reads the file, repeats the per-frame analysis and prints.
- * Memory: per-conversation state, plus the HTTP messages and the reassembly cross-references.
+ * Most fields are known when their frame is read: those take one pass. A few look ahead (the
+ * conversation's final state, the frame completing a PDU, a request's response): for those a
+ * first pass keeps just that — per-conversation state, 4 bytes per frame for tcp.reassembled_in,
+ * the request/response records for the pairing fields — and the printing pass reads the file again.
  */
 import { CaptureRecord } from '../capture/reader';
 import { ReadResult } from '../capture/file';
-import { decodeRecord, SUPPORTED_LINKTYPES } from '../decode';
+import { decodeRecord, Packet, PacketDecoder, SUPPORTED_LINKTYPES } from '../decode';
 import { CaptureError } from '../capture/errors';
 import { TcpAnalyzer, TcpConversation } from '../tcp/analysis';
-import { HttpAnalyzer, HttpAnalyzerOptions, HttpMessage } from '../http/analyzer';
-import { FIELDS, FIELD_NAMES, FieldContext } from './registry';
-import { nstimeDelta } from '../util/time';
+import { HttpAnalyzer, HttpAnalyzerOptions, HttpExchange, HttpMessage } from '../http/analyzer';
+import { FIELDS, FIELD_NAMES, FIELD_NEEDS, FieldContext } from './registry';
+import { ChunkSink, FieldWriter } from './output';
 
 export class UnknownFieldError extends Error {
   constructor(readonly field: string) {
@@ -41,98 +41,157 @@ export function checkFields(fields: string[]): void {
   for (const f of fields) if (!(f in FIELDS)) throw new UnknownFieldError(f);
 }
 
+/**
+ * Print `fields` for every frame, as `tshark -2 -T fields` does. One pass when no requested field
+ * depends on later frames; otherwise a first pass collects just what those fields need.
+ */
 export async function runFields(
   source: RecordSource,
   fields: string[],
-  write: (line: string) => void,
+  write: ChunkSink,
   opts: FieldsOptions = {},
 ): Promise<FieldsResult> {
   checkFields(fields);
-  // ---- pass 1
-  const tcp1 = new TcpAnalyzer(true, false);
-  const reassembledIn = new Map<number, number[]>();
-  const segmentCount = new Map<number, number[]>();
-  const httpByFrame = new Map<number, HttpMessage[]>();
-  const http1 = new HttpAnalyzer(
-    {
-      onMessage(m) {
-        const l = httpByFrame.get(m.frame);
-        if (l) l.push(m);
-        else httpByFrame.set(m.frame, [m]);
-      },
-      onReassembled(frames, finalFrame, count) {
-        for (const f of frames) {
-          const l = reassembledIn.get(f);
-          if (l) l.push(finalFrame);
-          else reassembledIn.set(f, [finalFrame]);
-        }
-        if (count > 0) {
-          const l = segmentCount.get(finalFrame);
-          if (l) l.push(count);
-          else segmentCount.set(finalFrame, [count]);
-        }
-      },
-    },
-    opts.http,
-  );
-  const read1 = await source((r) => {
-    const p = decodeRecord(r);
-    const t = tcp1.analyze(p);
-    if (t) http1.frame(p, t);
-    else if (p.udp) http1.datagram(p);
-  });
-  const finals: TcpConversation[] = tcp1.conversations;
-  const byContent = new Set<number>();
-  for (const c of finals) {
-    if (http1.protocolOf(c) !== 'http') continue;
-    const ports = [c.flow1.port, c.flow2.port];
-    if (!ports.some((x) => (opts.http?.ports ?? DEFAULT_PORTS).has(x))) byContent.add(Math.min(...ports));
+  const needs = new Set(fields.flatMap((f) => FIELD_NEEDS[f] ?? []));
+  const ports = opts.http?.ports ?? DEFAULT_PORTS;
+
+  // ---- pass 1 (only for fields that look ahead)
+  let read1: ReadResult | undefined;
+  let finals: TcpConversation[] = [];
+  const reassembledIn = new FrameRefs();
+  let pairing: Map<number, HttpExchange> | undefined;
+  if (needs.size) {
+    const tcp1 = new TcpAnalyzer(true, false);
+    if (needs.has('pairing')) pairing = new Map();
+    const keepPairing = pairing;
+    const http1 = needs.has('reassembly') || keepPairing
+      ? new HttpAnalyzer(
+          {
+            onMessage: keepPairing && ((m) => keepPairing.set(m.frame, m.exchange)),
+            onReassembled: needs.has('reassembly') ? (frames, finalFrame) => { for (const f of frames) reassembledIn.add(f, finalFrame); } : undefined,
+          },
+          opts.http,
+        )
+      : undefined;
+    read1 = await source((r) => {
+      const p = decodeRecord(r);
+      const t = tcp1.analyze(p);
+      if (!http1) return;
+      if (t) http1.frame(p, t);
+      else if (p.udp) http1.datagram(p);
+    });
+    finals = tcp1.conversations;
+    // tshark prints nothing for a file it cannot open, but a header for a 0-byte file.
+    if (!read1.opened && read1.error?.code !== 'empty') return { read: read1, undecoded: [], rows: 0, httpPortsByContent: [] };
   }
 
-  // ---- pass 2
-  // tshark prints nothing for a file it cannot open, but a header for a 0-byte file.
-  if (!read1.opened && read1.error?.code !== 'empty') return { read: read1, undecoded: [], rows: 0, httpPortsByContent: [] };
-  write(fields.join('\t'));
+  // ---- the printing pass: TCP as tshark's second pass, HTTP messages of the frame itself
   const extract = fields.map((f) => FIELDS[f]);
-  const tcp2 = new TcpAnalyzer(false, true);
-  let first: CaptureRecord | undefined;
-  let prevSec = 0;
-  let prevNsec = 0;
+  const tcp = new TcpAnalyzer(true, true);
+  const frameMessages: HttpMessage[] = [];
+  const segmentCount: number[] = [];
+  const http = new HttpAnalyzer(
+    {
+      onMessage: (m) => frameMessages.push(m),
+      onReassembled: (_frames, _final, count) => {
+        if (count > 0) segmentCount.push(count);
+      },
+    },
+    // Streaming: a connection's HTTP state goes 10,000 frames after it closed (TCP state stays, as
+    // in tshark, so stream numbers are the same).
+    { ...opts.http, keepHistory: false, forgetClosedAfter: 10000 },
+  );
+  const decoder = new PacketDecoder();
+  const out = new FieldWriter(write);
+  let first = true;
+  let headerWritten = false;
   let rows = 0;
-  const noMessages: HttpMessage[] = [];
   const none: number[] = [];
+  const ctx: FieldContext = {
+    p: undefined as unknown as Packet, t: undefined, final: undefined, completeness: 0, first: { sec: 0, nsec: 0 }, prev: { sec: 0, nsec: 0 },
+    http: frameMessages, reassembledIn: none, segmentCount, pairing: undefined,
+  };
   const read2 = await source((r) => {
-    if (!first) {
-      first = { ...r };
-      prevSec = r.tsSec;
-      prevNsec = r.tsNsec;
+    if (!headerWritten) {
+      out.line(fields.join('\t'));
+      headerWritten = true;
     }
-    const p = decodeRecord(r);
-    const t = tcp2.analyze(p);
-    const final = t ? finals[t.conv.stream] : undefined;
-    const ctx: FieldContext = {
-      p,
-      t,
-      final,
-      completeness: t && final ? final.completeness | t.completenessBefore : 0,
-      rel: nstimeDelta(r.tsSec, r.tsNsec, first.tsSec, first.tsNsec),
-      delta: nstimeDelta(r.tsSec, r.tsNsec, prevSec, prevNsec),
-      http: httpByFrame.get(r.frame) ?? noMessages,
-      reassembledIn: reassembledIn.get(r.frame) ?? none,
-      segmentCount: segmentCount.get(r.frame) ?? none,
-    };
-    prevSec = r.tsSec;
-    prevNsec = r.tsNsec;
-    let line = '';
-    for (let i = 0; i < extract.length; i++) line += (i ? '\t' : '') + extract[i](ctx);
-    write(line);
+    if (first) {
+      first = false;
+      ctx.first.sec = ctx.prev.sec = r.tsSec;
+      ctx.first.nsec = ctx.prev.nsec = r.tsNsec;
+    }
+    if (frameMessages.length) frameMessages.length = 0;
+    if (segmentCount.length) segmentCount.length = 0;
+    const p = decoder.decode(r);
+    const t = tcp.analyze(p);
+    if (t) http.frame(p, t);
+    else if (p.udp) http.datagram(p);
+    const final = t && needs.has('final') ? finals[t.conv.stream] : undefined;
+    ctx.p = p;
+    ctx.t = t;
+    ctx.final = final;
+    ctx.completeness = t && final ? final.completeness | t.completenessBefore : 0;
+    ctx.reassembledIn = reassembledIn.get(r.frame) ?? none;
+    ctx.pairing = pairing && frameMessages.length ? pairing.get(r.frame) : undefined;
+    out.value(extract[0](ctx));
+    for (let i = 1; i < extract.length; i++) {
+      out.tab();
+      out.value(extract[i](ctx));
+    }
+    out.newline();
+    ctx.prev.sec = r.tsSec;
+    ctx.prev.nsec = r.tsNsec;
     rows++;
+    // Printed: later frames read only a message's frame and time (pairing), never its headers,
+    // so let them go — otherwise every connection's last exchanges keep theirs to the end.
+    for (const m of frameMessages) m.headers = NO_HEADERS;
   });
-  // Pass 2 stops where pass 1 stopped; report pass 1's outcome (the same damage).
-  const undecoded = read1.interfaces
+  const read = read1 ?? read2;
+  if (!headerWritten && (read.opened || read.error?.code === 'empty')) out.line(fields.join('\t'));
+  out.flush();
+  const byContent = new Set<number>();
+  for (const c of tcp.conversations) {
+    if (http.protocolOf(c) !== 'http') continue;
+    const ps = [c.flow1.port, c.flow2.port];
+    if (!ps.some((x) => ports.has(x))) byContent.add(Math.min(...ps));
+  }
+  // The printing pass stops where the first stopped; report the first's outcome (the same damage).
+  const undecoded = read.interfaces
     .filter((i) => !SUPPORTED_LINKTYPES.has(i.linkType))
     .map((i) => new CaptureError('unknown-link-type', i.fileOffset ?? 0, `link type ${i.linkType} is not decoded by wirenote: its frames are listed but not analysed`));
-  return { read: read1.error ? read1 : read2, undecoded, rows, httpPortsByContent: [...byContent].sort((a, b) => a - b) };
+  return { read: read1?.error ? read1 : read2, undecoded, rows, httpPortsByContent: [...byContent].sort((a, b) => a - b) };
+}
+
+/**
+ * Frame → frames it refers to (usually one): a frame-indexed Int32Array, with a map for the
+ * rare frame that belongs to several PDUs. 4 bytes per frame, allocated only when asked for.
+ */
+const NO_HEADERS: Array<[string, string]> = [];
+
+class FrameRefs {
+  private one = new Int32Array(0);
+  private more = new Map<number, number[]>();
+
+  add(frame: number, ref: number): void {
+    if (frame >= this.one.length) {
+      const grown = new Int32Array(Math.max(1024, frame * 2));
+      grown.set(this.one);
+      this.one = grown;
+    }
+    const cur = this.one[frame];
+    if (cur === 0) this.one[frame] = ref;
+    else {
+      const l = this.more.get(frame);
+      if (l) l.push(ref);
+      else this.more.set(frame, [cur, ref]);
+    }
+  }
+
+  get(frame: number): number[] | undefined {
+    if (frame >= this.one.length || this.one[frame] === 0) return undefined;
+    return this.more.get(frame) ?? [this.one[frame]];
+  }
 }
 
 import { TSHARK_HTTP_PORTS as DEFAULT_PORTS } from '../http/analyzer';

@@ -4,7 +4,7 @@
  * later layers can say "this is HTTPS, not HTTP".
  */
 import { Packet } from '../decode/packet';
-import { TH_FIN } from '../decode/tcp';
+import { TH_FIN, TH_RST } from '../decode/tcp';
 import { TA, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler } from '../tcp/reassembly';
 import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, ParsedMessage } from './dissect';
@@ -16,8 +16,6 @@ import { splitTlsRecords, TSHARK_TLS_PORTS } from '../tls/record';
 const SSDP_PORT = 1900;
 
 export const TSHARK_HTTP_PORTS: ReadonlySet<number> = new Set([80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371]);
-
-const EMPTY = Buffer.alloc(0);
 
 export type AppProtocol = 'http' | 'tls' | 'unknown';
 
@@ -61,6 +59,17 @@ export interface HttpAnalyzerOptions {
   detectByContent?: boolean;
   /** Keep message bodies (default false: memory stays per-connection). */
   keepBodies?: boolean;
+  /**
+   * Keep every exchange reachable through `prev` (default true). Off, an exchange forgets the one
+   * two before it, so a long connection holds O(1) exchanges (streaming analysis).
+   */
+  keepHistory?: boolean;
+  /**
+   * Forget a connection's HTTP state this many frames after both sides sent FIN (or a RST) —
+   * 0, the default, never. Only its protocol is remembered. For long captures: later frames of
+   * a closed connection are retransmissions and ACKs, which HTTP does not look at.
+   */
+  forgetClosedAfter?: number;
 }
 
 export interface HttpEvents {
@@ -78,7 +87,8 @@ interface ConvState {
   tail?: HttpExchange;
   count: number;
   current?: Packet;
-  currentFrames: number[];
+  /** FIN seen from flow1 (1) and flow2 (2); 3 = closed (a RST closes both). */
+  finBits: number;
 }
 
 /** Looks like the start of an HTTP/1.x message. */
@@ -99,6 +109,7 @@ export class HttpAnalyzer {
   private readonly ports: ReadonlySet<number>;
   private readonly detect: boolean;
   private readonly keepBodies: boolean;
+  private readonly keepHistory: boolean;
 
   constructor(
     private readonly events: HttpEvents = {},
@@ -107,11 +118,39 @@ export class HttpAnalyzer {
     this.ports = opts.ports ?? TSHARK_HTTP_PORTS;
     this.detect = opts.detectByContent ?? true;
     this.keepBodies = opts.keepBodies ?? false;
+    this.keepHistory = opts.keepHistory ?? true;
+    this.forgetAfter = opts.forgetClosedAfter ?? 0;
   }
 
   /** The application protocol recognised on a connection. */
   protocolOf(conv: TcpConversation): AppProtocol {
-    return this.states.get(conv)?.protocol ?? 'unknown';
+    return this.states.get(conv)?.protocol ?? this.forgotten.get(conv) ?? 'unknown';
+  }
+
+  private readonly forgetAfter: number;
+  private readonly forgotten = new WeakMap<TcpConversation, AppProtocol>();
+  /** Closed connections in closing order, waiting to be forgotten (from index closedHead on). */
+  private closed: Array<{ conv: TcpConversation; st: ConvState; frame: number }> = [];
+  private closedHead = 0;
+
+  private noteClosing(conv: TcpConversation, st: ConvState, flags: number, dir1: boolean, frame: number): void {
+    if (st.finBits !== 3) {
+      if (flags & TH_RST) st.finBits = 3;
+      else if (flags & TH_FIN) st.finBits |= dir1 ? 1 : 2;
+      if (st.finBits === 3) this.closed.push({ conv, st, frame });
+    }
+    const q = this.closed;
+    while (this.closedHead < q.length && q[this.closedHead].frame + this.forgetAfter < frame) {
+      const c = q[this.closedHead++];
+      if (this.states.get(c.conv) === c.st) {
+        this.states.delete(c.conv);
+        this.forgotten.set(c.conv, c.st.protocol);
+      }
+    }
+    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
+      this.closed = q.slice(this.closedHead);
+      this.closedHead = 0;
+    }
   }
 
   /** HTTP over UDP (SSDP, port 1900): each datagram is one message, never paired. */
@@ -130,11 +169,12 @@ export class HttpAnalyzer {
     const conv = t.conv;
     let st = this.states.get(conv);
     if (!st) {
-      st = { protocol: 'unknown', decided: false, flows: undefined, tunnel: 'none', count: 0, currentFrames: [] };
+      st = { protocol: 'unknown', decided: false, flows: undefined, tunnel: 'none', count: 0, finBits: 0 };
       this.states.set(conv, st);
       if (this.ports.has(h.srcPort) || this.ports.has(h.dstPort)) this.enableHttp(st, conv);
       else if (TSHARK_TLS_PORTS.has(h.srcPort) || TSHARK_TLS_PORTS.has(h.dstPort)) this.enableTls(st);
     }
+    if (this.forgetAfter) this.noteClosing(conv, st, h.flags, t.dir1, p.frame);
     const fin = (h.flags & TH_FIN) !== 0;
     const complete = p.payloadCaptured >= h.payloadLen;
     if (!st.decided && h.payloadLen > 0 && p.payloadCaptured > 0) {
@@ -151,29 +191,28 @@ export class HttpAnalyzer {
     // Like Wireshark ("do not call subdissectors for error packets"), a retransmitted segment's
     // bytes are not handed to HTTP (out-of-order ones are); a snaplen-cut payload cannot be.
     const usable = complete && !(t.flags & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION));
-    const payload = usable ? p.bytes.subarray(p.payloadOffset, p.payloadOffset + h.payloadLen) : EMPTY;
-    if (payload.length === 0 && !fin) return;
+    const len = usable ? h.payloadLen : 0;
+    if (len === 0 && !fin) return;
     st.current = p;
-    st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, payload, fin, (t.flags & TA.OUT_OF_ORDER) !== 0, (t.flags & TA.FAST_RETRANSMISSION) !== 0);
+    st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, p.bytes, p.payloadOffset, len, fin, (t.flags & TA.OUT_OF_ORDER) !== 0, (t.flags & TA.FAST_RETRANSMISSION) !== 0);
     st.current = undefined;
   }
 
   /** TLS on a TLS port: records are reassembled (tcp.reassembled_in) but not decoded further. */
   private enableTls(st: ConvState): void {
     st.protocol = 'tls';
-    const mk = () => new FlowReassembler((data) => tlsDesegment(data), this.reassemblyEvents());
+    const mk = () => new FlowReassembler((data) => tlsDesegment(data), this.reassemblyEvents);
     st.flows = [mk(), mk()];
   }
 
-  private reassemblyEvents() {
-    return {
-      onReassembled: (frames: number[], finalFrame: number, count: number) => this.events.onReassembled?.(frames, finalFrame, count),
-      onRetransmittedSegment: (frame: number, finalFrame: number) => this.events.onReassembled?.([frame], finalFrame, 0),
-    };
-  }
+  /** One set of reassembly callbacks for every flow. */
+  private readonly reassemblyEvents = {
+    onReassembled: (frames: number[], finalFrame: number, count: number) => this.events.onReassembled?.(frames, finalFrame, count),
+    onRetransmittedSegment: (frame: number, finalFrame: number) => this.events.onReassembled?.([frame], finalFrame, 0),
+  };
 
   private enableHttp(st: ConvState, conv: TcpConversation): void {
-    const mk = () => new FlowReassembler((data, length, frame, endOfStream) => this.dissect(st, conv, data, length, frame, endOfStream), this.reassemblyEvents());
+    const mk = () => new FlowReassembler((data, length, frame, endOfStream) => this.dissect(st, conv, data, length, frame, endOfStream), this.reassemblyEvents);
     st.flows = [mk(), mk()];
     if (st.protocol === 'unknown') st.protocol = 'http';
   }
@@ -212,6 +251,7 @@ export class HttpAnalyzer {
       // A request opens a new exchange; so does a response with nothing to answer.
       ex = { index: st.count++, prev: st.tail };
       if (st.tail) st.tail.next = ex;
+      if (!this.keepHistory && st.tail) st.tail.prev = undefined;
       st.tail = ex;
     } else {
       ex = st.tail;

@@ -45,12 +45,59 @@ export const seqLE = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
 export const seqGT = (a: number, b: number): boolean => ((a - b) | 0) > 0;
 const u32 = (x: number): number => x >>> 0;
 
-interface Unacked {
-  frame: number;
-  seq: number;
-  nextseq: number;
-  tsSec: number;
-  tsNsec: number;
+/**
+ * The unacknowledged segments of a flow (Wireshark's ual list), oldest first, five numbers per
+ * segment in one flat array: an object per data segment would be an allocation per packet.
+ */
+export class UnackedSegments {
+  /** [frame, seq, nextseq, tsSec, tsNsec] per segment; entries past `length` are spare room. */
+  private d: number[] = [];
+  length = 0;
+
+  push(frame: number, seq: number, nextseq: number, tsSec: number, tsNsec: number): void {
+    const d = this.d;
+    const o = this.length++ * 5;
+    if (o < d.length) {
+      d[o] = frame;
+      d[o + 1] = seq;
+      d[o + 2] = nextseq;
+      d[o + 3] = tsSec;
+      d[o + 4] = tsNsec;
+    } else {
+      d.push(frame, seq, nextseq, tsSec, tsNsec);
+    }
+  }
+
+  frame(i: number): number {
+    return this.d[i * 5];
+  }
+  seq(i: number): number {
+    return this.d[i * 5 + 1];
+  }
+  nextseq(i: number): number {
+    return this.d[i * 5 + 2];
+  }
+  tsSec(i: number): number {
+    return this.d[i * 5 + 3];
+  }
+  tsNsec(i: number): number {
+    return this.d[i * 5 + 4];
+  }
+  setSeq(i: number, seq: number): void {
+    this.d[i * 5 + 1] = seq;
+  }
+
+  /** Keep entry i at position j (j ≤ i) while compacting. */
+  move(i: number, j: number): void {
+    const d = this.d;
+    for (let k = 0; k < 5; k++) d[j * 5 + k] = d[i * 5 + k];
+  }
+
+  /** Keep the first n entries; a mostly empty array gives back its memory (a closed connection keeps none). */
+  truncate(n: number): void {
+    this.length = n;
+    if (this.d.length > 80 && n * 20 < this.d.length) this.d.length = n * 5;
+  }
 }
 
 /** One direction of a conversation (Wireshark's tcp_flow_t). */
@@ -75,7 +122,7 @@ export class TcpFlow {
   validBif = true;
   pushBytesSent = 0;
   pushSetLast = false;
-  segments: Unacked[] = [];
+  readonly segments = new UnackedSegments();
   finSeen = false;
   /** Bytes covered by the SACK blocks of this flow's latest segment (RFC 2018). */
   sackedBytes = 0;
@@ -186,11 +233,21 @@ export class TcpAnalyzer {
   }
   private nextStream = 0;
 
+  private readonly info: TcpFrameInfo = {
+    conv: undefined as unknown as TcpConversation, dir1: true, seqRel: 0, ackRel: 0, nextSeqRel: 0, flags: 0, hasTa: false, acksFrame: 0,
+    ackRtt: ZERO_TIME, bytesInFlight: 0, pushBytesSent: 0, dupAckNum: 0, dupAckFrame: 0, bogus: false, completenessBefore: 0,
+  };
+
+  /**
+   * Analyse the next TCP frame (undefined for anything else). The returned record is reused by
+   * the next call: copy what you keep.
+   */
   analyze(p: Packet): TcpFrameInfo | undefined {
     const h = p.tcp;
     if (!h || h.hdrCaptured < 20) return undefined;
     // Symmetric hash of the 4-tuple; the bucket is then searched by exact addresses and ports.
-    const hash = (p.ipSrcHash ^ p.ipDstHash ^ Math.imul(h.srcPort ^ h.dstPort, 0x9e3779b1) ^ (h.srcPort + h.dstPort)) | 0;
+    // (Kept to 30 bits: a small integer, which V8 hashes without allocating.)
+    const hash = (p.ipSrcHash ^ p.ipDstHash ^ Math.imul(h.srcPort ^ h.dstPort, 0x9e3779b1) ^ (h.srcPort + h.dstPort)) & 0x3fffffff;
     let conv = this.lookup(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
     let isNew = false;
     if (!conv) {
@@ -221,23 +278,23 @@ export class TcpAnalyzer {
       this.evict(p.frame);
     }
 
-    const info: TcpFrameInfo = {
-      conv,
-      dir1,
-      seqRel: 0,
-      ackRel: 0,
-      nextSeqRel: 0,
-      flags: 0,
-      hasTa: false,
-      acksFrame: 0,
-      ackRtt: ZERO_TIME,
-      bytesInFlight: 0,
-      pushBytesSent: 0,
-      dupAckNum: 0,
-      dupAckFrame: 0,
-      bogus: h.hdrLen < 20 || h.hdrLen > p.l4End - p.l4Offset,
-      completenessBefore: conv.completeness,
-    };
+    // One record, refilled for every frame (see `analyze`).
+    const info = this.info;
+    info.conv = conv;
+    info.dir1 = dir1;
+    info.seqRel = 0;
+    info.ackRel = 0;
+    info.nextSeqRel = 0;
+    info.flags = 0;
+    info.hasTa = false;
+    info.acksFrame = 0;
+    info.ackRtt = ZERO_TIME;
+    info.bytesInFlight = 0;
+    info.pushBytesSent = 0;
+    info.dupAckNum = 0;
+    info.dupAckFrame = 0;
+    info.bogus = h.hdrLen < 20 || h.hdrLen > p.l4End - p.l4Offset;
+    info.completenessBefore = conv.completeness;
     updateCompleteness(conv, flags, h.payloadLen, isNew && !this.secondPass);
     if (info.bogus) return info;
 
@@ -256,7 +313,7 @@ export class TcpAnalyzer {
       }
     }
     let window = h.window;
-    if (!(flags & TH_SYN) && fwd.winScale >= 0) window = u32(window * 2 ** fwd.winScale);
+    if (!(flags & TH_SYN) && fwd.winScale >= 0) window = window * (1 << fwd.winScale); // ≤ 65535 × 2^14: exact
 
     // iRTT: first SYN → the ACK that completes the handshake.
     if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
@@ -452,7 +509,7 @@ export class TcpAnalyzer {
     let nextseq = u32(seq + seglen);
     if ((seglen || flags & (TH_SYN | TH_FIN)) && fwd.segments.length < MAX_UNACKED_SEGMENTS) {
       if (flags & (TH_SYN | TH_FIN)) nextseq = u32(nextseq + 1);
-      fwd.segments.unshift({ frame: p.frame, seq, nextseq, tsSec: p.tsSec, tsNsec: p.tsNsec });
+      fwd.segments.push(p.frame, seq, nextseq, p.tsSec, p.tsNsec);
     } else if (flags & (TH_SYN | TH_FIN)) {
       nextseq = u32(nextseq + 1);
     }
@@ -478,30 +535,38 @@ export class TcpAnalyzer {
     fwd.lastSegmentFlags = hasTa ? ta : 0;
 
     // Remove the segments this ACK acknowledges; an exact match gives acks_frame and the RTT.
+    // Wireshark walks its list newest first and the last match wins: that is the oldest match.
     const segs = rev.segments;
-    for (let i = 0; i < segs.length; ) {
-      const ual = segs[i];
-      if (ack === ual.nextseq) {
+    const count = segs.length;
+    let kept = 0;
+    let matched = false;
+    for (let i = 0; i < count; i++) {
+      const sNext = segs.nextseq(i);
+      if (ack === sNext) {
         hasTa = true;
-        info.acksFrame = ual.frame;
-        info.ackRtt = nstimeDelta(p.tsSec, p.tsNsec, ual.tsSec, ual.tsNsec);
-      } else if (seqGT(ack, ual.seq) && seqLE(ack, ual.nextseq)) {
-        ual.seq = ack; // partially acknowledged
-        continue;
-      } else if (seqGT(ual.nextseq, ack)) {
-        i++;
-        continue;
+        if (!matched) {
+          matched = true;
+          info.acksFrame = segs.frame(i);
+          info.ackRtt = nstimeDelta(p.tsSec, p.tsNsec, segs.tsSec(i), segs.tsNsec(i));
+        }
+        continue; // acknowledged: dropped
       }
-      segs.splice(i, 1);
+      if (seqGT(ack, segs.seq(i)) && seqLE(ack, sNext)) segs.setSeq(i, ack); // partially acknowledged
+      else if (!seqGT(sNext, ack)) continue; // acknowledged: dropped
+      if (kept !== i) segs.move(i, kept);
+      kept++;
     }
+    if (kept !== count) segs.truncate(kept);
 
     // Bytes in flight after this segment (only for segments carrying data).
-    if (seglen !== 0 && fwd.segments.length && fwd.validBif) {
-      let first = u32(fwd.segments[0].seq - fwd.baseSeq);
-      let last = u32(fwd.segments[0].nextseq - fwd.baseSeq);
-      for (const s of fwd.segments) {
-        const a = u32(s.seq - fwd.baseSeq);
-        const b = u32(s.nextseq - fwd.baseSeq);
+    const own = fwd.segments;
+    if (seglen !== 0 && own.length && fwd.validBif) {
+      const n = own.length - 1; // Wireshark starts from the newest segment
+      let first = u32(own.seq(n) - fwd.baseSeq);
+      let last = u32(own.nextseq(n) - fwd.baseSeq);
+      for (let i = 0; i <= n; i++) {
+        const a = u32(own.seq(i) - fwd.baseSeq);
+        const b = u32(own.nextseq(i) - fwd.baseSeq);
         if (seqLT(a, first)) first = a;
         if (seqGT(b, last)) last = b;
       }

@@ -43,7 +43,7 @@ export interface ReassemblyEvents {
 interface Fragment {
   off: number;
   len: number;
-  /** A copy of the bytes (the capture reader reuses its buffers); absent in a count-only PDU. */
+  /** A copy of the bytes (the capture reader reuses its buffers); absent past a gap in a count-only PDU. */
   data?: Buffer;
   frame: number;
 }
@@ -51,6 +51,9 @@ interface Fragment {
 interface Msp {
   seq: number;
   nxtpdu: number;
+  /** Frame of every fragment, in arrival order. */
+  frames: number[];
+  /** The fragments whose bytes are kept (all of them, or only the first of a count-only PDU). */
   fragments: Fragment[];
   /** Length once the last fragment is known (more_frags = false). */
   totLen: number;
@@ -66,6 +69,10 @@ interface Msp {
   /** Only the first fragment's bytes are kept; the rest is counted. */
   countOnly: boolean;
 }
+
+/** What a finished PDU keeps (never written to: a done PDU takes no fragments). */
+const NO_FRAMES: number[] = [];
+const NO_FRAGMENTS: Fragment[] = [];
 
 /** Larger PDUs are not reassembled (Wireshark's limit for one desegmentation request). */
 const MAX_DESEGMENT = 1024 * 1024;
@@ -85,23 +92,23 @@ export class FlowReassembler {
   ) {}
 
   /**
-   * Process one segment's payload (`payload` may be empty for a bare FIN). Returns early for
-   * segments with nothing to dissect.
+   * Process one segment's payload, `len` bytes at `buf[start]` (none for a bare FIN). The bytes
+   * are only read during the call.
    */
-  segment(frame: number, seq: number, payload: Buffer, fin: boolean, outOfOrder = false, fastRetransmission = false): void {
+  segment(frame: number, seq: number, buf: Buffer, start: number, len: number, fin: boolean, outOfOrder = false, fastRetransmission = false): void {
     this.quiet = outOfOrder || fastRetransmission;
     if (fin && this.untilFin && (this.finFrame === 0 || this.finFrame === frame)) {
       this.finFrame = frame;
       const msp = this.lookupLE(u32(seq - 1));
       if (msp && !msp.done) {
-        this.addFragment(msp, frame, u32(seq - msp.seq), payload, false);
+        this.addFragment(msp, frame, u32(seq - msp.seq), buf, start, len, false);
         if (this.complete(msp)) {
           this.finish(msp, frame, true);
           return;
         }
       }
     }
-    if (payload.length) this.desegment(frame, seq, payload, 0, outOfOrder);
+    if (len) this.desegment(frame, seq, buf, start, start + len, outOfOrder);
     if (fin && !this.untilFin) {
       // Nothing can complete after the sender's FIN: let go of the PDUs still waiting.
       this.msps = this.msps.filter((m) => m.done);
@@ -112,9 +119,9 @@ export class FlowReassembler {
    * An out-of-order segment still fills its place in a pending PDU, but (as in Wireshark 4.0,
    * whose "reassemble out-of-order segments" is off) no dissector runs on it.
    */
-  private desegment(frame: number, seq: number, tvb: Buffer, offset: number, outOfOrder: boolean): void {
+  private desegment(frame: number, seq: number, buf: Buffer, pos: number, end: number, outOfOrder: boolean): void {
     for (;;) {
-      const remaining = tvb.length - offset;
+      const remaining = end - pos;
       if (remaining <= 0) return;
       const nxtseq = u32(seq + remaining);
 
@@ -122,13 +129,13 @@ export class FlowReassembler {
       const exact = this.msps.find((m) => m.seq === seq);
       if (exact) {
         if (exact.done && !this.quiet) this.events.onRetransmittedSegment(frame, exact.finalFrame);
-        else if (!exact.fragments.some((f) => f.frame === frame)) exact.extraFrames.push(frame);
+        else if (!exact.done && !exact.frames.includes(frame)) exact.extraFrames.push(frame);
         return;
       }
 
       let anotherPduFollows = 0;
       let deseg: SubdissectorResult | undefined;
-      let desegBase = offset; // offset in tvb of the data handed to the dissector
+      let desegBase = pos; // where in buf the data handed to the dissector starts
       const msp = this.lookupLE(seq);
       if (msp && msp.done && seqLT(seq, msp.nxtpdu)) {
         if (!this.quiet) this.events.onRetransmittedSegment(frame, msp.finalFrame);
@@ -137,7 +144,7 @@ export class FlowReassembler {
       if (msp && !msp.done && seqLT(seq, msp.nxtpdu)) {
         const len = msp.entireSegment ? remaining : Math.min(u32(nxtseq - seq), u32(msp.nxtpdu - seq));
         const more = seqLT(nxtseq, msp.nxtpdu) && !msp.entireSegment;
-        this.addFragment(msp, frame, u32(seq - msp.seq), tvb.subarray(offset, offset + len), more);
+        this.addFragment(msp, frame, u32(seq - msp.seq), buf, pos, len, more);
         if (msp.entireSegment) {
           msp.entireSegment = false;
           msp.nxtpdu = nxtseq;
@@ -165,7 +172,7 @@ export class FlowReassembler {
           } else {
             msp.nxtpdu = u32(seq + lastLen + r.desegmentLen);
           }
-          offset += lastLen;
+          pos += lastLen;
           seq = u32(seq + lastLen);
           continue;
         }
@@ -174,19 +181,19 @@ export class FlowReassembler {
           // The reassembled data completed one PDU and started another at its end.
           const fromEnd = msp.totLen - r.desegmentOffset;
           deseg = { desegmentOffset: 0, desegmentLen: r.desegmentLen, countOnly: r.countOnly };
-          desegBase = offset + lastLen - fromEnd;
+          desegBase = pos + lastLen - fromEnd;
         }
       } else {
         if (outOfOrder) return;
-        const r = this.dissect(offset === 0 ? tvb : tvb.subarray(offset), remaining, frame, false);
+        const r = this.dissect(buf.subarray(pos, end), remaining, frame, false);
         if (r.desegmentLen !== 0) {
           deseg = r;
-          desegBase = offset + r.desegmentOffset;
+          desegBase = pos + r.desegmentOffset;
         }
       }
 
       if (deseg) {
-        const desegSeq = u32(seq + (desegBase - offset));
+        const desegSeq = u32(seq + (desegBase - pos));
         if (u32(nxtseq - desegSeq) <= MAX_DESEGMENT) {
           let nxtpdu: number;
           let entire = false;
@@ -200,15 +207,15 @@ export class FlowReassembler {
             nxtpdu = u32(nxtseq + deseg.desegmentLen);
           }
           const countOnly = !!deseg.countOnly && deseg.desegmentLen > 0;
-          const m: Msp = { seq: desegSeq, nxtpdu, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: [], countOnly };
+          const m: Msp = { seq: desegSeq, nxtpdu, frames: [], fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: [], countOnly };
           this.msps.push(m);
           this.msps.sort((a, b) => (seqLT(a.seq, b.seq) ? -1 : 1));
-          this.addFragment(m, frame, 0, tvb.subarray(desegBase), seqLT(nxtseq, nxtpdu));
+          this.addFragment(m, frame, 0, buf, desegBase, end - desegBase, seqLT(nxtseq, nxtpdu));
         }
         return;
       }
       if (anotherPduFollows) {
-        offset += anotherPduFollows;
+        pos += anotherPduFollows;
         seq = u32(seq + anotherPduFollows);
         continue;
       }
@@ -230,10 +237,15 @@ export class FlowReassembler {
    * reuse), except past the first fragment of a count-only PDU. `covered` tracks the contiguous
    * prefix.
    */
-  private addFragment(m: Msp, frame: number, off: number, bytes: Buffer, more: boolean): void {
-    const len = bytes.length;
-    const f: Fragment = { off, len, frame, data: m.countOnly && m.fragments.length ? undefined : Buffer.from(bytes) };
-    m.fragments.push(f);
+  private addFragment(m: Msp, frame: number, off: number, buf: Buffer, start: number, len: number, more: boolean): void {
+    m.frames.push(frame);
+    let f: Fragment | undefined;
+    if (!(m.countOnly && m.frames.length > 1)) {
+      const data = Buffer.allocUnsafe(len);
+      buf.copy(data, 0, start, start + len);
+      f = { off, len, frame, data };
+      m.fragments.push(f);
+    }
     if (!more) m.totLen = off + len;
     if (off <= m.covered) {
       m.covered = Math.max(m.covered, off + len);
@@ -251,7 +263,7 @@ export class FlowReassembler {
         }
       }
     } else {
-      m.ahead.push(f);
+      m.ahead.push(f ?? { off, len, frame });
     }
   }
 
@@ -272,16 +284,14 @@ export class FlowReassembler {
   private finish(m: Msp, frame: number, endOfStream: boolean): void {
     m.done = true;
     m.finalFrame = frame;
-    const set = new Set<number>();
-    for (const f of m.fragments) set.add(f.frame);
-    for (const f of m.extraFrames) set.add(f);
-    set.delete(frame);
-    const frames = [...set];
+    const frames = otherFrames(m, frame);
     if (endOfStream) this.dissect(this.assemble(m), m.totLen, frame, true);
-    this.events.onReassembled(frames, frame, m.fragments.length);
+    this.events.onReassembled(frames, frame, m.frames.length);
     // Forget the bytes; keep the MSP boundary so retransmissions of its first segment are recognised.
-    m.fragments = [];
-    m.ahead = [];
+    m.frames = NO_FRAMES;
+    m.extraFrames = NO_FRAMES;
+    m.fragments = NO_FRAGMENTS;
+    m.ahead = NO_FRAGMENTS;
     this.msps = this.msps.filter((x) => x === m || !x.done || seqGT(x.nxtpdu, m.seq));
     if (this.msps.length > 8) this.msps = this.msps.slice(-8);
   }
@@ -289,4 +299,15 @@ export class FlowReassembler {
 
 function u32(x: number): number {
   return x >>> 0;
+}
+
+/** The distinct frames of a PDU other than `frame` (no set needed in the usual in-order case). */
+function otherFrames(m: Msp, frame: number): number[] {
+  let ascending = m.extraFrames.length === 0;
+  for (let i = 1; ascending && i < m.frames.length; i++) ascending = m.frames[i] > m.frames[i - 1];
+  if (ascending) return m.frames.filter((f) => f !== frame);
+  const set = new Set<number>(m.frames);
+  for (const f of m.extraFrames) set.add(f);
+  set.delete(frame);
+  return [...set];
 }

@@ -99,10 +99,19 @@ export function compareOutputs(fields: string[], tshark: string, ours: string): 
 }
 
 /** Compare tshark and wirenote on one capture, giving tshark the HTTP ports wirenote found by content. */
-export function compareCapture(file: string, fields: string[] = REQUIRED_FIELDS): Comparison & { ours: FieldsRun } {
+export function compareCapture(file: string, fields: string[] = REQUIRED_FIELDS): Comparison & { ours: FieldsRun; theirs: FieldsRun } {
   const ours = runWirenote(file, fields, ['--http-ports-by-content']);
   const m = /http-ports-by-content: ([0-9,]*)/.exec(ours.stderr);
   const ports = m && m[1] ? m[1].split(',').map(Number) : [];
   const theirs = runTshark(file, fields, ports);
-  return { ...compareOutputs(fields, theirs.stdout, ours.stdout), ours };
+  return { ...compareOutputs(fields, theirs.stdout, ours.stdout), ours, theirs };
+}
+
+/** Some columns of a tab-separated output (e.g. tshark's, to compare with a run that printed fewer fields). */
+export function columns(output: string, fields: string[], keep: string[]): string {
+  const idx = keep.map((f) => fields.indexOf(f));
+  return output
+    .split('\n')
+    .map((l, i, a) => (l === '' && i === a.length - 1 ? l : idx.map((j) => l.split('\t')[j] ?? '').join('\t')))
+    .join('\n');
 }
