@@ -5,7 +5,8 @@
  */
 import { Packet } from '../decode/packet';
 import { TcpConversation, TcpFrameInfo, TA } from '../tcp/analysis';
-import { HttpExchange, HttpMessage, messageHeaders } from '../http/analyzer';
+import { HttpExchange, HttpMessage } from '../http/analyzer';
+import { headerValues } from '../http/message';
 import { TH_SYN } from '../decode/tcp';
 import { formatSeconds, NsTime, nstimeDelta } from '../util/time';
 
@@ -24,6 +25,8 @@ export interface FieldContext {
   prev: NsTime;
   /** HTTP messages dissected in this frame. */
   http: HttpMessage[];
+  /** Where this frame's header fields come from, in order: its messages and any header lines of continuation data. */
+  httpHeaders: Array<{ headers: Array<[string, string]> }>;
   /** Frames in which PDUs this frame contributes to were reassembled. */
   reassembledIn: number[];
   /** Segment counts of PDUs reassembled in this frame. */
@@ -73,7 +76,14 @@ function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: HttpExchange) => 
   return joinHttp(c, (m) => pick(m, x));
 }
 
-const header = (name: string): Extract => (c) => joinHttp(c, (m) => messageHeaders(m, name).join(','));
+const header = (name: string): Extract => (c) => {
+  const out: string[] = [];
+  for (const h of c.httpHeaders) {
+    const v = headerValues(h, name).join(',');
+    if (v !== '') out.push(v);
+  }
+  return out.join(',');
+};
 
 function relTime(aSec: number, aNsec: number, bSec: number, bNsec: number): string {
   return formatSeconds(nstimeDelta(aSec, aNsec, bSec, bNsec));

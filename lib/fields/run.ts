@@ -89,10 +89,15 @@ export async function runFields(
   const extract = fields.map((f) => FIELDS[f]);
   const tcp = new TcpAnalyzer(true, true);
   const frameMessages: HttpMessage[] = [];
+  const frameHeaders: Array<{ headers: Array<[string, string]> }> = [];
   const segmentCount: number[] = [];
   const http = new HttpAnalyzer(
     {
-      onMessage: (m) => frameMessages.push(m),
+      onMessage: (m) => {
+        frameMessages.push(m);
+        frameHeaders.push(m);
+      },
+      onHeaders: (_frame, headers) => frameHeaders.push({ headers }),
       onReassembled: (_frames, _final, count) => {
         if (count > 0) segmentCount.push(count);
       },
@@ -109,7 +114,7 @@ export async function runFields(
   const none: number[] = [];
   const ctx: FieldContext = {
     p: undefined as unknown as Packet, t: undefined, final: undefined, completeness: 0, first: { sec: 0, nsec: 0 }, prev: { sec: 0, nsec: 0 },
-    http: frameMessages, reassembledIn: none, segmentCount, pairing: undefined,
+    http: frameMessages, httpHeaders: frameHeaders, reassembledIn: none, segmentCount, pairing: undefined,
   };
   const read2 = await source((r) => {
     if (!headerWritten) {
@@ -122,6 +127,7 @@ export async function runFields(
       ctx.first.nsec = ctx.prev.nsec = r.tsNsec;
     }
     if (frameMessages.length) frameMessages.length = 0;
+    if (frameHeaders.length) frameHeaders.length = 0;
     if (segmentCount.length) segmentCount.length = 0;
     const p = decoder.decode(r);
     const t = tcp.analyze(p);

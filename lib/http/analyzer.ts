@@ -74,6 +74,11 @@ export interface HttpAnalyzerOptions {
 
 export interface HttpEvents {
   onMessage?(m: HttpMessage): void;
+  /**
+   * Header lines found in continuation data (no request or status line before them, e.g. after
+   * a lost segment): Wireshark shows them as header fields of no message.
+   */
+  onHeaders?(frame: number, headers: Array<[string, string]>): void;
   /** Frames of a multi-segment PDU completed in `finalFrame` (tcp.reassembled_in / segment.count). */
   onReassembled?(frames: number[], finalFrame: number, segmentCount: number): void;
 }
@@ -159,7 +164,10 @@ export class HttpAnalyzer {
     if (!u || (u.srcPort !== SSDP_PORT && u.dstPort !== SSDP_PORT) || p.payloadCaptured === 0) return;
     const data = p.bytes.subarray(p.payloadOffset, p.payloadOffset + p.payloadCaptured);
     const r = dissectHttp(data, data.length, { endOfStream: true });
-    for (const m of r.messages) this.emit(m, p.frame, p, undefined, { index: 0 });
+    for (const m of r.messages) {
+      if (m.head.start.kind === 'other') this.events.onHeaders?.(p.frame, m.head.headers);
+      else this.emit(m, p.frame, p, undefined, { index: 0 });
+    }
   }
 
   /** Feed every TCP frame after TCP analysis, in capture order. */
@@ -224,6 +232,10 @@ export class HttpAnalyzer {
     const r = dissectHttp(data, length, { endOfStream, noBody: pendingMethod === 'CONNECT' });
     const p = st.current!;
     for (const m of r.messages) {
+      if (m.head.start.kind === 'other') {
+        this.events.onHeaders?.(frame, m.head.headers);
+        continue;
+      }
       st.protocol = 'http';
       this.record(st, conv, m, frame, p);
       const ex = st.tail;

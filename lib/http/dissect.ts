@@ -55,8 +55,15 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
     const firstLine = b.toString('latin1', off, lineEnd < 0 ? Math.min(end, off + 4096) : lineEnd);
     const start = parseStartLine(firstLine);
     if (start.kind === 'other') {
-      // Continuation data: not a message start, nothing to reassemble.
-      return { messages, desegmentOffset: 0, desegmentLen: 0 };
+      // Continuation data: not a message start, nothing to reassemble. Like Wireshark, lines
+      // that look like header fields (e.g. the rest of a request whose start was lost) are still
+      // read as headers, up to a blank line; the result is a "message" of kind 'other'.
+      const block = headerBlock(b, off, Math.min(end, b.length));
+      if (!block) return { messages, desegmentOffset: 0, desegmentLen: 0 };
+      messages.push({ head: block.head, start: off, bodyStart: block.end, end: block.end, body: b.subarray(block.end, block.end), bodyLength: 0 });
+      if (!block.blankLine) return { messages, desegmentOffset: 0, desegmentLen: 0 };
+      off = block.end;
+      continue;
     }
     const head = parseHead(b, off, end);
     if (!head) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
@@ -95,6 +102,41 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
     off = bodyEnd;
   }
   return { messages, desegmentOffset: 0, desegmentLen: 0 };
+}
+
+/** A header field line: a token (visible ASCII, no separators) ended by ':' (RFC 9110 §5.1). */
+function isHeaderLine(b: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i];
+    if (c === 0x3a) return i > from;
+    if (c <= 0x20 || c >= 0x7f || SEPARATORS.includes(c)) return false;
+  }
+  return false;
+}
+const SEPARATORS = [...'()<>@,;\\"/[]?={}'].map((ch) => ch.charCodeAt(0));
+
+/** Consecutive header lines from `off` (whole lines only), and whether a blank line ended them. */
+function headerBlock(b: Buffer, off: number, end: number): { head: MessageHead; end: number; blankLine: boolean } | undefined {
+  const headers: Array<[string, string]> = [];
+  let pos = off;
+  let blankLine = false;
+  for (;;) {
+    const e = findLineEnd(b, pos, end);
+    if (e < 0) break;
+    const next = b[e] === 0x0d ? e + 2 : e + 1;
+    if (e === pos) {
+      blankLine = true;
+      pos = next;
+      break;
+    }
+    if (!isHeaderLine(b, pos, e)) break;
+    const line = b.toString('latin1', pos, e);
+    const colon = line.indexOf(':');
+    headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+    pos = next;
+  }
+  if (!headers.length) return undefined;
+  return { head: { start: { kind: 'other' }, headers, bodyStart: pos }, end: pos, blankLine };
 }
 
 function mayHaveBody(h: MessageHead): boolean {

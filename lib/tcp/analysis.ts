@@ -452,7 +452,7 @@ export class TcpAnalyzer {
       }
       // Duplicate ACK: no data, same window, seq and ack as the previous segment.
       if (seglen === 0 && window && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && noSFR) {
-        fwd.dupacknum++;
+        fwd.dupacknum = fwd.dupacknum === -1 ? 1 : fwd.dupacknum + 1; // -1: see "ACKed segment that wasn't captured"
         ta |= TA.DUPLICATE_ACK;
         hasTa = true;
         info.dupAckNum = fwd.dupacknum;
@@ -465,10 +465,17 @@ export class TcpAnalyzer {
       fwd.dupacknum = 0;
     }
     // ACKed segment that wasn't captured: acknowledges beyond anything seen from the other side.
+    // Said once per gap: the boundary jumps to the highest sequence number seen, and while the
+    // other side sends only pure ACKs, its dupacknum = -1 remembers that it was already said.
     if (rev.maxseqtobeacked && seqGT(ack, rev.maxseqtobeacked) && flags & TH_ACK) {
-      ta |= TA.ACK_LOST_PACKET;
       hasTa = true;
-      rev.maxseqtobeacked = rev.nextseq;
+      if (seqGT(rev.nextseq, rev.maxseqtobeacked)) {
+        rev.maxseqtobeacked = rev.nextseq;
+        ta |= TA.ACK_LOST_PACKET;
+      } else {
+        if (rev.dupacknum === 0) ta |= TA.ACK_LOST_PACKET;
+        rev.dupacknum = -1;
+      }
     }
 
     // Retransmission, fast retransmission, spurious retransmission, out-of-order.
