@@ -20,7 +20,7 @@ export interface ReadResult {
   warnings: CaptureError[];
 }
 
-const CHUNK = 4 << 20;
+const CHUNK = 256 << 10;
 
 function toCaptureError(e: unknown, offset: number): CaptureError {
   if (e instanceof CaptureError) return e;
@@ -55,28 +55,20 @@ export async function readCaptureFile(path: string, onRecord: (r: CaptureRecord)
       const stream = fs.createReadStream(path, { highWaterMark: CHUNK }).pipe(zlib.createGunzip({ chunkSize: CHUNK }));
       for await (const chunk of stream) reader.push(chunk as Buffer);
     } else {
-      // Two buffers, refilled in turn: the next read runs while this chunk is parsed, and reusing
-      // memory is markedly faster than fresh chunks (no page faults). The reader copies whatever
-      // must outlive a chunk.
-      const fh = await fs.promises.open(path, 'r');
+      // One buffer, refilled with synchronous reads: from the page cache that is several times
+      // faster than asynchronous reads (no thread hand-off) and than fresh chunks (no page faults).
+      // The reader copies whatever must outlive a chunk. The event loop gets a turn every 64 MiB.
+      const fd = fs.openSync(path, 'r');
       try {
-        const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-        let which = 0;
-        let next = fh.read(bufs[0], 0, CHUNK, null);
-        for (;;) {
-          const { bytesRead, buffer } = await next;
+        const buf = Buffer.allocUnsafe(CHUNK);
+        for (let n = 1; ; n++) {
+          const bytesRead = fs.readSync(fd, buf, 0, CHUNK, null);
           if (bytesRead === 0) break;
-          which ^= 1;
-          next = fh.read(bufs[which], 0, CHUNK, null);
-          try {
-            reader.push(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
-          } catch (e) {
-            await next.catch(() => undefined); // let the read in flight finish before closing
-            throw e;
-          }
+          reader.push(bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead));
+          if (n % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
         }
       } finally {
-        await fh.close();
+        fs.closeSync(fd);
       }
     }
     reader.end();

@@ -10,6 +10,7 @@
  * and pcapng (both byte orders, several sections and interfaces, if_tsresol / if_tsoffset,
  * EPB / SPB / obsolete PB; every other block is skipped).
  */
+import { u32be, u32le } from '../util/bytes';
 import { CaptureError } from './errors';
 
 export interface CaptureInterface {
@@ -195,10 +196,10 @@ export class CaptureReader {
         this.need = hl;
         return pos;
       }
-      const sec = le ? d.readUInt32LE(pos) : d.readUInt32BE(pos);
-      const frac = le ? d.readUInt32LE(pos + 4) : d.readUInt32BE(pos + 4);
-      const capLen = le ? d.readUInt32LE(pos + 8) : d.readUInt32BE(pos + 8);
-      const origLen = le ? d.readUInt32LE(pos + 12) : d.readUInt32BE(pos + 12);
+      const sec = le ? u32le(d, pos) : u32be(d, pos);
+      const frac = le ? u32le(d, pos + 4) : u32be(d, pos + 4);
+      const capLen = le ? u32le(d, pos + 8) : u32be(d, pos + 8);
+      const origLen = le ? u32le(d, pos + 12) : u32be(d, pos + 12);
       if (capLen > MAX_PACKET_SIZE) {
         throw new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} claims ${capLen} captured bytes, more than the maximum of ${MAX_PACKET_SIZE}`);
       }

@@ -3,13 +3,14 @@
  * starts and where the IP packet ends (the IP length field, not the capture, bounds the payload:
  * Ethernet padding is not data).
  */
+import { i32be, u16be } from '../util/bytes';
 import { Packet } from './packet';
 
 /** Recently seen IPv4 addresses as text: a capture has few distinct hosts, so skip re-formatting. */
 const v4Text = new Map<number, string>();
 
 export function formatIPv4(b: Buffer, o: number): string {
-  const key = b.readUInt32BE(o);
+  const key = i32be(b, o);
   let s = v4Text.get(key);
   if (s === undefined) {
     if (v4Text.size > 65536) v4Text.clear();
@@ -54,14 +55,14 @@ export function decodeIPv4(p: Packet, end: number): boolean {
   if (end - o < 20 || b[o] >> 4 !== 4) return false;
   const ihl = (b[o] & 0x0f) * 4;
   if (ihl < 20 || end - o < ihl) return false;
-  const totalLen = b.readUInt16BE(o + 2);
-  const frag = b.readUInt16BE(o + 6);
+  const totalLen = u16be(b, o + 2);
+  const frag = u16be(b, o + 6);
   p.ipVersion = 4;
   p.ipProto = b[o + 9];
   p.ipSrc = formatIPv4(b, o + 12);
   p.ipDst = formatIPv4(b, o + 16);
-  p.ipSrcHash = b.readInt32BE(o + 12);
-  p.ipDstHash = b.readInt32BE(o + 16);
+  p.ipSrcHash = i32be(b, o + 12);
+  p.ipDstHash = i32be(b, o + 16);
   p.ipFragment = (frag & 0x3fff) !== 0; // MF set or offset non-zero
   p.l4Offset = o + ihl;
   // A zero total length is what TCP segmentation offload leaves behind: use the frame instead.

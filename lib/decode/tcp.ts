@@ -2,6 +2,7 @@
  * TCP header (RFC 9293 §3.1) and options: MSS (kind 2), window scale (3, RFC 7323), SACK-permitted
  * (4) and SACK blocks (5, RFC 2018), timestamps (8, RFC 7323), NOP (1), EOL (0).
  */
+import { u32be } from '../util/bytes';
 import { TcpHeader, TcpOption } from './packet';
 
 /** Shared by every header without options (never mutated). */
@@ -49,8 +50,8 @@ export function decodeTcp(b: Buffer, o: number, captured: number, segmentLen: nu
     return h;
   }
   const hdrLen = (b[o + 12] >> 4) * 4;
-  h.seq = b.readUInt32BE(o + 4);
-  h.ack = b.readUInt32BE(o + 8);
+  h.seq = u32be(b, o + 4);
+  h.ack = u32be(b, o + 8);
   h.hdrLen = hdrLen;
   h.flags = ((b[o + 12] << 8) | b[o + 13]) & 0x0fff;
   h.window = (b[o + 14] << 8) | b[o + 15];
@@ -102,8 +103,8 @@ function decodeOptions(b: Buffer, o: number, end: number, h: TcpHeader): void {
       }
       case 8:
         if (len === 10) {
-          h.tsval = b.readUInt32BE(o + 2);
-          h.tsecr = b.readUInt32BE(o + 6);
+          h.tsval = u32be(b, o + 2);
+          h.tsecr = u32be(b, o + 6);
         }
         break;
     }

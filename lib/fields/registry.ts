@@ -61,6 +61,11 @@ function optionHex(c: FieldContext, kind: number): string {
 }
 
 function joinHttp(c: FieldContext, pick: (m: HttpMessage) => string | number | undefined): string {
+  if (c.http.length === 0) return '';
+  if (c.http.length === 1) {
+    const v = pick(c.http[0]);
+    return v === undefined ? '' : String(v);
+  }
   const out: string[] = [];
   for (const m of c.http) {
     const v = pick(m);
@@ -77,6 +82,7 @@ function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: HttpExchange) => 
 }
 
 const header = (name: string): Extract => (c) => {
+  if (c.httpHeaders.length === 0) return '';
   const out: string[] = [];
   for (const h of c.httpHeaders) {
     const v = headerValues(h, name).join(',');

@@ -4,7 +4,7 @@
  * subdissectors ("desegment_offset / desegment_len"), so the same segments end up in the same
  * reassembled messages.
  */
-import { chunkedBodyEnd, contentLength, headerValue, isChunked, MessageHead, parseHead, parseStartLine, findLineEnd } from './message';
+import { chunkedBodyEnd, contentLength, headerValue, HTTP_METHODS, isChunked, MessageHead, parseHead, parseStartLine, findLineEnd, StartLine } from './message';
 
 /** "Give me at least one more segment." */
 export const DESEGMENT_ONE_MORE_SEGMENT = -1;
@@ -52,8 +52,9 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
     // Like Wireshark: without one complete line there is nothing to classify yet, so ask for
     // more data whatever the bytes are (binary bodies without a line end get collected too).
     if (lineEnd < 0 && !opts.endOfStream) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
-    const firstLine = b.toString('latin1', off, lineEnd < 0 ? Math.min(end, off + 4096) : lineEnd);
-    const start = parseStartLine(firstLine);
+    const lineStop = lineEnd < 0 ? Math.min(end, off + 4096) : lineEnd;
+    // (A long line of body bytes is not turned into a string just to be told it is not a start line.)
+    const start = mayStartMessage(b, off, lineStop) ? parseStartLine(b.toString('latin1', off, lineStop)) : OTHER;
     if (start.kind === 'other') {
       // Continuation data: not a message start, nothing to reassemble. Like Wireshark, lines
       // that look like header fields (e.g. the rest of a request whose start was lost) are still
@@ -102,6 +103,20 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
     off = bodyEnd;
   }
   return { messages, desegmentOffset: 0, desegmentLen: 0 };
+}
+
+const OTHER: StartLine = { kind: 'other' };
+/** Longest method name Wireshark knows (BASELINE-CONTROL, UPDATEREDIRECTREF) plus the space. */
+const METHOD_PREFIX = 18;
+
+/** Could b[off, to) be a request or status line? Checks only its first word. */
+function mayStartMessage(b: Buffer, off: number, to: number): boolean {
+  const stop = Math.min(to, off + METHOD_PREFIX);
+  for (let i = off; i < stop; i++) {
+    if (b[i] === 0x20) return HTTP_METHODS.has(b.toString('latin1', off, i));
+    if (b[i] === 0x2f) return i - off === 4 && b.toString('latin1', off, i) === 'HTTP'; // "HTTP/"
+  }
+  return false;
 }
 
 /** A header field line: a token (visible ASCII, no separators) ended by ':' (RFC 9110 §5.1). */
