@@ -66,7 +66,7 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
       off = block.end;
       continue;
     }
-    const head = parseHead(b, off, end);
+    const head = parseHead(b, off, end, start);
     if (!head) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
     const bodyStart = head.bodyStart;
     let bodyEnd: number;

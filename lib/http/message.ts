@@ -70,10 +70,10 @@ export interface MessageHead {
  * Parse the head of a message that starts at `off`. Returns undefined while the blank line that
  * ends the head has not arrived yet.
  */
-export function parseHead(b: Buffer, off: number, end: number): MessageHead | undefined {
+export function parseHead(b: Buffer, off: number, end: number, startLine?: StartLine): MessageHead | undefined {
   const first = findLineEnd(b, off, end);
   if (first < 0) return undefined;
-  const start = parseStartLine(b.toString('latin1', off, first));
+  const start = startLine ?? parseStartLine(b.toString('latin1', off, first));
   const headers: Array<[string, string]> = [];
   let pos = b[first] === 0x0d ? first + 2 : first + 1;
   for (;;) {
@@ -91,11 +91,20 @@ export function parseHead(b: Buffer, off: number, end: number): MessageHead | un
 /** Every value of a header field, in order (names compare case-insensitively). */
 export function headerValues(h: { headers: Array<[string, string]> }, name: string): string[] {
   const n = name.toLowerCase();
-  return h.headers.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
+  const out: string[] = [];
+  for (const [k, v] of h.headers) if (sameName(k, n)) out.push(v);
+  return out;
 }
 
 export function headerValue(h: { headers: Array<[string, string]> }, name: string): string | undefined {
-  return headerValues(h, name)[0];
+  const n = name.toLowerCase();
+  for (const [k, v] of h.headers) if (sameName(k, n)) return v;
+  return undefined;
+}
+
+/** `k` equals the lower-case name `n` ignoring case (lengths first: no string made for most names). */
+function sameName(k: string, n: string): boolean {
+  return k.length === n.length && (k === n || k.toLowerCase() === n);
 }
 
 /** Transfer-Encoding ends in "chunked" (RFC 9112 §6.1). */

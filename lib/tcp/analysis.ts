@@ -7,7 +7,10 @@
  *  - `nextseq` is the highest sequence number seen + its length (RFC 9293 SND.NXT as observed);
  *  - `maxseqtobeacked` is the highest contiguous sequence number seen;
  *  - `lastack` is the last acknowledgement number sent on the flow.
- * Sequence comparisons are modulo 2^32 (RFC 9293 §3.4, "sequence number arithmetic").
+ * Sequence comparisons are modulo 2^32 (RFC 9293 §3.4, "sequence number arithmetic"). Sequence
+ * and acknowledgement numbers are kept as signed 32-bit integers (`x | 0`): the same values
+ * modulo 2^32, but small integers to V8, so state updates never allocate a boxed number. Only
+ * differences are printed, as unsigned values.
  */
 import { Packet, TcpHeader } from '../decode/packet';
 import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../decode/tcp';
@@ -257,7 +260,7 @@ export class TcpAnalyzer {
     let dir1 = conv.flow1.addr === p.ipSrc && conv.flow1.port === h.srcPort;
     const flags = h.flags;
     // Port reuse: a new SYN whose ISN differs from the conversation's starts a new conversation.
-    if (!this.isNew && (flags & (TH_SYN | TH_ACK)) === TH_SYN && (dir1 ? conv.flow1 : conv.flow2).baseSeqSet && h.seq !== (dir1 ? conv.flow1 : conv.flow2).baseSeq) {
+    if (!this.isNew && (flags & (TH_SYN | TH_ACK)) === TH_SYN && (dir1 ? conv.flow1 : conv.flow2).baseSeqSet && (h.seq | 0) !== (dir1 ? conv.flow1 : conv.flow2).baseSeq) {
       conv = this.newConversation(hash, p);
       this.isNew = true;
       this.reused = true;
@@ -354,7 +357,7 @@ export class TcpAnalyzer {
     let sacked = 0;
     if (h.sack) for (let i = 0; i + 1 < h.sack.length; i += 2) sacked += u32(h.sack[i + 1] - h.sack[i]);
     fwd.sackedBytes = sacked;
-    this.analyzeSequence(p, h.seq, h.ack, h.payloadLen, flags, window, fwd, rev, info, taFlags);
+    this.analyzeSequence(p, h.seq | 0, h.ack | 0, h.payloadLen, flags, window, fwd, rev, info, taFlags);
     info.seqRel = u32(h.seq - fwd.baseSeq);
     info.ackRel = flags & TH_ACK ? u32(h.ack - rev.baseSeq) : 0;
     const nxt = h.seq + h.payloadLen + (flags & (TH_SYN | TH_FIN) ? 1 : 0);
@@ -435,7 +438,7 @@ export class TcpAnalyzer {
         fwd.validBif = false;
       }
       // Keep-alive: 0 or 1 byte starting one byte before the next expected sequence number.
-      if ((seglen === 0 || seglen === 1) && seq === u32(fwd.nextseq - 1) && noSFR) {
+      if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextseq - 1) | 0) && noSFR) {
         ta |= TA.KEEP_ALIVE;
         hasTa = true;
       }
@@ -445,7 +448,7 @@ export class TcpAnalyzer {
         hasTa = true;
       }
       // Window full: data that fills the receiver's advertised window exactly.
-      if (seglen > 0 && rev.winScale !== -1 && u32(seq + seglen) === u32(rev.lastack + rev.window) && noSFR) {
+      if (seglen > 0 && rev.winScale !== -1 && ((seq + seglen) | 0) === ((rev.lastack + rev.window) | 0) && noSFR) {
         ta |= TA.WINDOW_FULL;
         hasTa = true;
       }
@@ -506,13 +509,13 @@ export class TcpAnalyzer {
         t = nsDelta(p.tsSec, p.tsNsec, fwd.nextseqSec, fwd.nextseqNsec);
         const conv = info.conv;
         const oooThreshold = conv.irtt ? conv.irtt.sec * 1e9 + conv.irtt.nsec : 3000000;
-        if (seqNotAdvanced && t >= 0 && t < oooThreshold && fwd.nextseq !== u32(seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0))) {
+        if (seqNotAdvanced && t >= 0 && t < oooThreshold && fwd.nextseq !== ((seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) | 0)) {
           ta |= TA.OUT_OF_ORDER;
           hasTa = true;
           break classify;
         }
         // Spurious retransmission: all of it was already acknowledged.
-        if (seglen > 0 && rev.lastack && seqLE(u32(seq + seglen), rev.lastack)) {
+        if (seglen > 0 && rev.lastack && seqLE(seq + seglen, rev.lastack)) {
           ta |= TA.SPURIOUS_RETRANSMISSION;
           hasTa = true;
           break classify;
@@ -524,12 +527,12 @@ export class TcpAnalyzer {
       }
     }
 
-    let nextseq = u32(seq + seglen);
+    let nextseq = (seq + seglen) | 0;
     if ((seglen || flags & (TH_SYN | TH_FIN)) && fwd.segments.length < MAX_UNACKED_SEGMENTS) {
-      if (flags & (TH_SYN | TH_FIN)) nextseq = u32(nextseq + 1);
+      if (flags & (TH_SYN | TH_FIN)) nextseq = (nextseq + 1) | 0;
       fwd.segments.push(p.frame, seq, nextseq, p.tsSec, p.tsNsec);
     } else if (flags & (TH_SYN | TH_FIN)) {
-      nextseq = u32(nextseq + 1);
+      nextseq = (nextseq + 1) | 0;
     }
 
     // Highest sequence number seen (a zero-window probe does not advance it).
@@ -621,11 +624,11 @@ export class TcpAnalyzer {
 /** The ISNs: this flow's from its SYN (else its first segment is byte 1), the other's from the first ACK. */
 function noteInitialSequenceNumbers(fwd: TcpFlow, rev: TcpFlow, flags: number, seq: number, ack: number): void {
   if (!fwd.baseSeqSet) {
-    fwd.baseSeq = flags & TH_SYN ? seq : u32(seq - 1);
+    fwd.baseSeq = flags & TH_SYN ? seq : (seq - 1) | 0;
     fwd.baseSeqSet = true;
   }
   if (!rev.baseSeqSet && flags & TH_ACK) {
-    rev.baseSeq = u32(ack - 1);
+    rev.baseSeq = (ack - 1) | 0;
     rev.baseSeqSet = true;
   }
 }

@@ -126,7 +126,13 @@ export class FlowReassembler {
       const nxtseq = u32(seq + remaining);
 
       // A segment that starts exactly where an MSP starts is a retransmission of its first segment.
-      const exact = this.msps.find((m) => m.seq === seq);
+      let exact: Msp | undefined;
+      for (const m of this.msps) {
+        if (m.seq === seq) {
+          exact = m;
+          break;
+        }
+      }
       if (exact) {
         if (exact.done && !this.quiet) this.events.onRetransmittedSegment(frame, exact.finalFrame);
         else if (!exact.done && !exact.frames.includes(frame)) exact.extraFrames.push(frame);
