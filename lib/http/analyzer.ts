@@ -7,8 +7,8 @@ import { Packet } from '../decode/packet';
 import { TH_FIN, TH_RST } from '../decode/tcp';
 import { TA, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler } from '../tcp/reassembly';
-import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, ParsedMessage } from './dissect';
-import { HTTP_METHODS, headerValues } from './message';
+import { DissectResult, dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, ParsedMessage } from './dissect';
+import { HTTP_METHODS, headerValues, MessageHead } from './message';
 import { ONE_MORE_SEGMENT, SubdissectorResult, UNTIL_FIN } from '../tcp/reassembly';
 import { splitTlsRecords, TSHARK_TLS_PORTS } from '../tls/record';
 
@@ -81,6 +81,11 @@ export interface HttpEvents {
   onHeaders?(frame: number, headers: Array<[string, string]>): void;
   /** Frames of a multi-segment PDU completed in `finalFrame` (tcp.reassembled_in / segment.count). */
   onReassembled?(frames: number[], finalFrame: number, segmentCount: number): void;
+}
+
+/** Per direction: the head of a message whose Content-Length body is being counted. */
+interface FlowState {
+  counted?: { head: MessageHead; bodyStart: number; length: number; prefix: number };
 }
 
 interface ConvState {
@@ -220,16 +225,28 @@ export class HttpAnalyzer {
   };
 
   private enableHttp(st: ConvState, conv: TcpConversation): void {
-    const mk = () => new FlowReassembler((data, length, frame, endOfStream) => this.dissect(st, conv, data, length, frame, endOfStream), this.reassemblyEvents);
+    const mk = () => {
+      const flow: FlowState = {};
+      return new FlowReassembler((data, length, frame, endOfStream) => this.dissect(st, conv, flow, data, length, frame, endOfStream), this.reassemblyEvents);
+    };
     st.flows = [mk(), mk()];
     if (st.protocol === 'unknown') st.protocol = 'http';
   }
 
-  private dissect(st: ConvState, conv: TcpConversation, data: Buffer, length: number, frame: number, endOfStream: boolean): SubdissectorResult {
+  private dissect(st: ConvState, conv: TcpConversation, flow: FlowState, data: Buffer, length: number, frame: number, endOfStream: boolean): SubdissectorResult {
     if (st.tunnel === 'tls') return tlsDesegment(data);
     if (st.tunnel === 'opaque') return { desegmentOffset: 0, desegmentLen: 0 };
-    const pendingMethod = st.tail && !st.tail.response ? st.tail.request?.method : undefined;
-    const r = dissectHttp(data, length, { endOfStream, noBody: pendingMethod === 'CONNECT' });
+    const counted = flow.counted;
+    flow.counted = undefined;
+    let r: DissectResult;
+    if (counted && length > data.length && counted.length === length && counted.prefix === data.length) {
+      // The count-only PDU this flow asked for is complete: its head was parsed when it was asked for.
+      const body = data.subarray(counted.bodyStart, data.length);
+      r = { messages: [{ head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, body, bodyLength: length - counted.bodyStart }], desegmentOffset: 0, desegmentLen: 0 };
+    } else {
+      const pendingMethod = st.tail && !st.tail.response ? st.tail.request?.method : undefined;
+      r = dissectHttp(data, length, { endOfStream, noBody: pendingMethod === 'CONNECT' });
+    }
     const p = st.current!;
     for (const m of r.messages) {
       if (m.head.start.kind === 'other') {
@@ -253,7 +270,9 @@ export class HttpAnalyzer {
     }
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
     // A body nobody keeps is only counted while it is reassembled.
-    return { desegmentOffset: r.desegmentOffset, desegmentLen: len, countOnly: r.bodyOnly && !this.keepBodies };
+    const countOnly = !!r.bodyOnly && !this.keepBodies;
+    if (countOnly && r.incomplete) flow.counted = { ...r.incomplete, prefix: data.length - r.desegmentOffset };
+    return { desegmentOffset: r.desegmentOffset, desegmentLen: len, countOnly };
   }
 
   private record(st: ConvState, conv: TcpConversation, msg: ParsedMessage, frame: number, p: Packet): void {

@@ -30,6 +30,8 @@ export interface DissectResult {
   desegmentLen: number;
   /** The byte count is the rest of a Content-Length body: the bytes need not be kept to finish the message. */
   bodyOnly?: boolean;
+  /** With bodyOnly: the waiting message's head, where its body starts and its full length (from desegmentOffset). */
+  incomplete?: { head: MessageHead; bodyStart: number; length: number };
 }
 
 export interface DissectOptions {
@@ -85,7 +87,10 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
       off = bodyEnd;
       continue;
     } else if (cl !== undefined) {
-      if (end - bodyStart < cl) return { messages, desegmentOffset: off, desegmentLen: cl - (end - bodyStart), bodyOnly: true };
+      if (end - bodyStart < cl) {
+        const incomplete = { head, bodyStart: bodyStart - off, length: bodyStart - off + cl };
+        return { messages, desegmentOffset: off, desegmentLen: cl - (end - bodyStart), bodyOnly: true, incomplete };
+      }
       bodyEnd = bodyStart + cl;
       body = b.subarray(bodyStart, bodyEnd);
     } else if (head.start.kind === 'response' && mayHaveBody(head)) {
@@ -121,7 +126,9 @@ function mayStartMessage(b: Buffer, off: number, to: number): boolean {
 
 /** A header field line: a token (visible ASCII, no separators) ended by ':' (RFC 9110 §5.1). */
 function isHeaderLine(b: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
+  const colon = b.indexOf(0x3a, from);
+  if (colon < 0 || colon >= to) return false; // (long lines of body bytes end here, natively)
+  for (let i = from; i <= colon; i++) {
     const c = b[i];
     if (c === 0x3a) return i > from;
     if (c <= 0x20 || c >= 0x7f || SEPARATORS.includes(c)) return false;
