@@ -92,13 +92,15 @@ export function parseHead(b: Buffer, off: number, end: number, startLine?: Start
 export function headerValues(h: { headers: Array<[string, string]> }, name: string): string[] {
   const n = name.toLowerCase();
   const out: string[] = [];
-  for (const [k, v] of h.headers) if (sameName(k, n)) out.push(v);
+  const hs = h.headers;
+  for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], n)) out.push(hs[i][1]);
   return out;
 }
 
 export function headerValue(h: { headers: Array<[string, string]> }, name: string): string | undefined {
   const n = name.toLowerCase();
-  for (const [k, v] of h.headers) if (sameName(k, n)) return v;
+  const hs = h.headers;
+  for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], n)) return hs[i][1];
   return undefined;
 }
 

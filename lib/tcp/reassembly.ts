@@ -214,8 +214,10 @@ export class FlowReassembler {
           }
           const countOnly = !!deseg.countOnly && deseg.desegmentLen > 0;
           const m: Msp = { seq: desegSeq, nxtpdu, frames: [], fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: [], countOnly };
-          this.msps.push(m);
-          this.msps.sort((a, b) => (seqLT(a.seq, b.seq) ? -1 : 1));
+          // Keep the list ordered by start (it nearly always goes at the end).
+          let at = this.msps.length;
+          while (at > 0 && !seqLT(this.msps[at - 1].seq, m.seq)) at--;
+          this.msps.splice(at, 0, m);
           this.addFragment(m, frame, 0, buf, desegBase, end - desegBase, seqLT(nxtseq, nxtpdu));
         }
         return;
