@@ -42,8 +42,9 @@ function peakRssKb(file: string, what: 'analysis' | 'fields'): number {
   spawnSync(process.execPath, [path.join(ROOT, 'bench', 'generate.js'), '--packets', '600000', '--out', large]);
   expect(fs.statSync(large).size).toBeGreaterThan(1.9 * fs.statSync(small).size);
   for (const what of ['analysis', 'fields'] as const) {
-    const a = peakRssKb(small, what);
-    const b = peakRssKb(large, what);
+    // The lower of two runs: V8 sizes its heap a little differently from run to run.
+    const a = Math.min(peakRssKb(small, what), peakRssKb(small, what));
+    const b = Math.min(peakRssKb(large, what), peakRssKb(large, what));
     // eslint-disable-next-line no-console
     console.log(`${what} peak RSS: ${Math.round(a / 1024)} MB for ${Math.round(fs.statSync(small).size / 2 ** 20)} MB, ${Math.round(b / 1024)} MB for ${Math.round(fs.statSync(large).size / 2 ** 20)} MB`);
     expect(b).toBeLessThan(a * 1.25);
