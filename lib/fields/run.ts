@@ -67,7 +67,11 @@ export async function runFields(
     const http1 = needs.has('reassembly') || keepPairing
       ? new HttpAnalyzer(
           {
-            onMessage: keepPairing && ((m) => keepPairing.set(m.frame, m.exchange)),
+            // Pairing reads frames and times only: the headers need not stay.
+            onMessage: keepPairing && ((m) => {
+              keepPairing.set(m.frame, m.exchange);
+              m.headers = NO_HEADERS;
+            }),
             onReassembled: needs.has('reassembly') ? (frames, finalFrame) => { for (const f of frames) reassembledIn.add(f, finalFrame); } : undefined,
           },
           opts.http,
@@ -169,12 +173,12 @@ export async function runFields(
   return { read: read1?.error ? read1 : read2, undecoded, rows, httpPortsByContent: [...byContent].sort((a, b) => a - b) };
 }
 
+const NO_HEADERS: Array<[string, string]> = [];
+
 /**
  * Frame → frames it refers to (usually one): a frame-indexed Int32Array, with a map for the
  * rare frame that belongs to several PDUs. 4 bytes per frame, allocated only when asked for.
  */
-const NO_HEADERS: Array<[string, string]> = [];
-
 class FrameRefs {
   private one = new Int32Array(0);
   private more = new Map<number, number[]>();
