@@ -43,7 +43,7 @@ export interface ReassemblyEvents {
 interface Fragment {
   off: number;
   len: number;
-  /** A copy of the bytes (the capture reader reuses its buffers); absent past a gap in a count-only PDU. */
+  /** A copy of the bytes (the capture reader reuses its buffers); absent in a count-only PDU past its first fragment. */
   data?: Buffer;
   frame: number;
 }
