@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FIELD_NEEDS } from '../lib';
-import { columns, compareCapture, compareOutputs, Comparison, REQUIRED_FIELDS, runWirenote, SHARED_CAPTURES, tsharkAvailable } from './support/tshark';
+import { columns, compareCapture, compareOutputs, Comparison, REQUIRED_FIELDS, runWirenote, SHARED_CAPTURES, sharedCaptureFiles, tsharkAvailable } from './support/tshark';
 
 /** Fields that need no first pass: asked for alone, `wirenote fields` reads the capture once. */
 const ONE_PASS_FIELDS = REQUIRED_FIELDS.filter((f) => !FIELD_NEEDS[f]);
@@ -17,15 +17,6 @@ interface Exception {
   why: string;
 }
 const EXCEPTIONS: Exception[] = JSON.parse(fs.readFileSync(path.join(__dirname, 'tshark-exceptions.json'), 'utf8')).exceptions;
-
-export function sharedCaptureFiles(): string[] {
-  return fs
-    .readFileSync(path.join(SHARED_CAPTURES, 'MANIFEST.tsv'), 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split('\t')[0])
-    .filter((f) => /\.(pcap|pcapng|bin)$/.test(f));
-}
 
 function excused(capture: string, field: string, frame: string): boolean {
   return EXCEPTIONS.some(

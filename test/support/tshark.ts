@@ -2,6 +2,7 @@
  * Run tshark (the oracle) and `wirenote fields` on the same capture and compare every cell.
  */
 import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,6 +25,16 @@ http.response.phrase http.content_length_header http.content_type http.server ht
 http.cache_control http.request_in http.response_in http.time http.prev_request_in http.next_request_in`
   .split(/\s+/)
   .filter(Boolean);
+
+/** The capture files listed in ../shared/captures/MANIFEST.tsv (relative paths). */
+export function sharedCaptureFiles(): string[] {
+  return fs
+    .readFileSync(path.join(SHARED_CAPTURES, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t')[0])
+    .filter((f) => /\.(pcap|pcapng|bin)$/.test(f));
+}
 
 export interface FieldsRun {
   stdout: string;
