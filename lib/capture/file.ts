@@ -45,6 +45,26 @@ function isGzip(path: string): boolean {
   }
 }
 
+/**
+ * The file in chunks of one buffer, refilled with synchronous reads: from the page cache that is
+ * several times faster than asynchronous reads (no thread hand-off) and than fresh chunks (no
+ * page faults). Each chunk is valid until the next is asked for; the reader copies what must
+ * outlive it.
+ */
+function* plainChunks(path: string): Generator<Buffer> {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) return;
+      yield n === CHUNK ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Stream a capture file; memory stays bounded whatever the file size. */
 export async function readCaptureFile(path: string, onRecord: (r: CaptureRecord) => void): Promise<ReadResult> {
   const reader = new CaptureReader(onRecord);
@@ -55,20 +75,11 @@ export async function readCaptureFile(path: string, onRecord: (r: CaptureRecord)
       const stream = fs.createReadStream(path, { highWaterMark: CHUNK }).pipe(zlib.createGunzip({ chunkSize: CHUNK }));
       for await (const chunk of stream) reader.push(chunk as Buffer);
     } else {
-      // One buffer, refilled with synchronous reads: from the page cache that is several times
-      // faster than asynchronous reads (no thread hand-off) and than fresh chunks (no page faults).
-      // The reader copies whatever must outlive a chunk. The event loop gets a turn every 64 MiB.
-      const fd = fs.openSync(path, 'r');
-      try {
-        const buf = Buffer.allocUnsafe(CHUNK);
-        for (let n = 1; ; n++) {
-          const bytesRead = fs.readSync(fd, buf, 0, CHUNK, null);
-          if (bytesRead === 0) break;
-          reader.push(bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead));
-          if (n % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
-        }
-      } finally {
-        fs.closeSync(fd);
+      // The event loop gets a turn every 64 MiB.
+      let n = 0;
+      for (const chunk of plainChunks(path)) {
+        reader.push(chunk);
+        if (++n % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
     reader.end();
@@ -87,17 +98,7 @@ export function readCaptureFileSync(path: string, onRecord: (r: CaptureRecord) =
     if (gzip) {
       reader.push(zlib.gunzipSync(fs.readFileSync(path)));
     } else {
-      const fd = fs.openSync(path, 'r');
-      try {
-        const b = Buffer.allocUnsafe(CHUNK);
-        for (;;) {
-          const n = fs.readSync(fd, b, 0, CHUNK, null);
-          if (n === 0) break;
-          reader.push(n === CHUNK ? b : b.subarray(0, n));
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
+      for (const chunk of plainChunks(path)) reader.push(chunk);
     }
     reader.end();
     return result(reader, gzip);

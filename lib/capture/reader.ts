@@ -87,7 +87,7 @@ export class CaptureReader {
   // pcapng state
   private section: SectionState | undefined;
 
-  /** pcap records reuse one object (consumers copy what they keep; see CaptureRecord). */
+  /** Packet records reuse one object (consumers copy what they keep; see CaptureRecord). */
   private readonly rec: CaptureRecord = { frame: 0, linkType: 0, interfaceId: 0, tsSec: 0, tsNsec: 0, hasTs: true, capLen: 0, origLen: 0, buf: Buffer.alloc(0), offset: 0, fileOffset: 0 };
 
   constructor(private readonly onRecord: (r: CaptureRecord) => void) {}
@@ -217,6 +217,7 @@ export class CaptureReader {
       r.interfaceId = this.pcapIface;
       r.tsSec = sec;
       r.tsNsec = frac * mult;
+      r.hasTs = true;
       r.capLen = capLen;
       r.origLen = origLen;
       r.buf = d;
@@ -368,7 +369,19 @@ export class CaptureReader {
       nsec = Number(((t % U) * 1000000000n) / U);
     }
     this.packets++;
-    this.onRecord({ frame: this.packets, linkType: iface.linkType, interfaceId: id, tsSec: hasTs ? sec + iface.tsOffset : 0, tsNsec: nsec, hasTs, capLen, origLen, buf: d, offset: dataPos, fileOffset: at });
+    const r = this.rec;
+    r.frame = this.packets;
+    r.linkType = iface.linkType;
+    r.interfaceId = id;
+    r.tsSec = hasTs ? sec + iface.tsOffset : 0;
+    r.tsNsec = nsec;
+    r.hasTs = hasTs;
+    r.capLen = capLen;
+    r.origLen = origLen;
+    r.buf = d;
+    r.offset = dataPos;
+    r.fileOffset = at;
+    this.onRecord(r);
   }
 }
 

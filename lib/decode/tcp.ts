@@ -2,7 +2,7 @@
  * TCP header (RFC 9293 §3.1) and options: MSS (kind 2), window scale (3, RFC 7323), SACK-permitted
  * (4) and SACK blocks (5, RFC 2018), timestamps (8, RFC 7323), NOP (1), EOL (0).
  */
-import { u32be } from '../util/bytes';
+import { u16be, u32be } from '../util/bytes';
 import { TcpHeader, TcpOption } from './packet';
 
 /** Shared by every header without options (never mutated). */
@@ -34,8 +34,8 @@ export function decodeTcp(b: Buffer, o: number, captured: number, segmentLen: nu
   const avail = captured - o;
   if (avail < 4) return undefined;
   const h = into ?? emptyTcpHeader();
-  h.srcPort = (b[o] << 8) | b[o + 1];
-  h.dstPort = (b[o + 2] << 8) | b[o + 3];
+  h.srcPort = u16be(b, o);
+  h.dstPort = u16be(b, o + 2);
   h.mss = undefined;
   h.wscale = undefined;
   h.sackPerm = false;
@@ -53,10 +53,10 @@ export function decodeTcp(b: Buffer, o: number, captured: number, segmentLen: nu
   h.seq = u32be(b, o + 4);
   h.ack = u32be(b, o + 8);
   h.hdrLen = hdrLen;
-  h.flags = ((b[o + 12] << 8) | b[o + 13]) & 0x0fff;
-  h.window = (b[o + 14] << 8) | b[o + 15];
-  h.checksum = (b[o + 16] << 8) | b[o + 17];
-  h.urgent = (b[o + 18] << 8) | b[o + 19];
+  h.flags = u16be(b, o + 12) & 0x0fff;
+  h.window = u16be(b, o + 14);
+  h.checksum = u16be(b, o + 16);
+  h.urgent = u16be(b, o + 18);
   h.payloadLen = Math.max(0, segmentLen - hdrLen);
   h.hdrCaptured = Math.min(avail, hdrLen);
   if (hdrLen > 20) {

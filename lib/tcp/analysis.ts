@@ -12,7 +12,7 @@
  * modulo 2^32, but small integers to V8, so state updates never allocate a boxed number. Only
  * differences are printed, as unsigned values.
  */
-import { Packet, TcpHeader } from '../decode/packet';
+import { Packet } from '../decode/packet';
 import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../decode/tcp';
 import { NsTime, nstimeDelta } from '../util/time';
 
@@ -236,51 +236,6 @@ export class TcpAnalyzer {
   }
   private nextStream = 0;
 
-  /** Results of `identify` (fields, so no object per frame). */
-  private dir1 = true;
-  private isNew = false;
-  private reused = false;
-
-  /** Symmetric hash of a TCP frame's 4-tuple (30 bits: a small integer, which V8 hashes without allocating). */
-  private static hashOf(p: Packet): number {
-    const h = p.tcp!;
-    return (p.ipSrcHash ^ p.ipDstHash ^ Math.imul(h.srcPort ^ h.dstPort, 0x9e3779b1) ^ (h.srcPort + h.dstPort)) & 0x3fffffff;
-  }
-
-  /** Find or create the frame's conversation (a SYN with a new ISN on a known 4-tuple starts another). */
-  private identify(p: Packet, h: TcpHeader): TcpConversation {
-    const hash = TcpAnalyzer.hashOf(p);
-    let conv = this.lookup(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
-    this.isNew = false;
-    this.reused = false;
-    if (!conv) {
-      conv = this.newConversation(hash, p);
-      this.isNew = true;
-    }
-    let dir1 = conv.flow1.addr === p.ipSrc && conv.flow1.port === h.srcPort;
-    const flags = h.flags;
-    // Port reuse: a new SYN whose ISN differs from the conversation's starts a new conversation.
-    if (!this.isNew && (flags & (TH_SYN | TH_ACK)) === TH_SYN && (dir1 ? conv.flow1 : conv.flow2).baseSeqSet && (h.seq | 0) !== (dir1 ? conv.flow1 : conv.flow2).baseSeq) {
-      conv = this.newConversation(hash, p);
-      this.isNew = true;
-      this.reused = true;
-      dir1 = true;
-    }
-    this.dir1 = dir1;
-    conv.lastFrame = p.frame;
-    if (this.evictClosedAfter) {
-      const fwd = dir1 ? conv.flow1 : conv.flow2;
-      const rev = dir1 ? conv.flow2 : conv.flow1;
-      if (flags & TH_FIN) fwd.finSeen = true;
-      if (!conv.closedAt && (flags & TH_RST || (fwd.finSeen && rev.finSeen))) {
-        conv.closedAt = p.frame;
-        this.closed.push(conv);
-      }
-      this.evict(p.frame);
-    }
-    return conv;
-  }
-
   private readonly info: TcpFrameInfo = {
     conv: undefined as unknown as TcpConversation, dir1: true, seqRel: 0, ackRel: 0, nextSeqRel: 0, flags: 0, hasTa: false, acksFrame: 0,
     ackRtt: ZERO_TIME, bytesInFlight: 0, pushBytesSent: 0, dupAckNum: 0, dupAckFrame: 0, bogus: false, completenessBefore: 0,
@@ -293,13 +248,39 @@ export class TcpAnalyzer {
   analyze(p: Packet): TcpFrameInfo | undefined {
     const h = p.tcp;
     if (!h || h.hdrCaptured < 20) return undefined;
-    const conv = this.identify(p, h);
-    const dir1 = this.dir1;
-    const fwd = dir1 ? conv.flow1 : conv.flow2;
-    const rev = dir1 ? conv.flow2 : conv.flow1;
-    const isNew = this.isNew;
+    // Symmetric hash of the 4-tuple; the bucket is then searched by exact addresses and ports.
+    // (Kept to 30 bits: a small integer, which V8 hashes without allocating.)
+    const hash = (p.ipSrcHash ^ p.ipDstHash ^ Math.imul(h.srcPort ^ h.dstPort, 0x9e3779b1) ^ (h.srcPort + h.dstPort)) & 0x3fffffff;
+    let conv = this.lookup(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
+    let isNew = false;
+    if (!conv) {
+      conv = this.newConversation(hash, p);
+      isNew = true;
+    }
+    let dir1 = conv.flow1.addr === p.ipSrc && conv.flow1.port === h.srcPort;
+    let fwd = dir1 ? conv.flow1 : conv.flow2;
     const flags = h.flags;
-    const taFlags = this.reused ? TA.REUSED_PORTS : 0;
+    let taFlags = 0;
+
+    // Port reuse: a new SYN whose ISN differs from the conversation's starts a new conversation.
+    if (!isNew && (flags & (TH_SYN | TH_ACK)) === TH_SYN && fwd.baseSeqSet && (h.seq | 0) !== fwd.baseSeq) {
+      conv = this.newConversation(hash, p);
+      isNew = true;
+      dir1 = true;
+      fwd = conv.flow1;
+      taFlags |= TA.REUSED_PORTS;
+    }
+    conv.lastFrame = p.frame;
+    const rev = dir1 ? conv.flow2 : conv.flow1;
+    if (this.evictClosedAfter) {
+      if (flags & TH_FIN) fwd.finSeen = true;
+      if (!conv.closedAt && (flags & TH_RST || (fwd.finSeen && rev.finSeen))) {
+        conv.closedAt = p.frame;
+        this.closed.push(conv);
+      }
+      this.evict(p.frame);
+    }
+
 
     // One record, refilled for every frame (see `analyze`).
     const info = this.info;
@@ -415,7 +396,16 @@ export class TcpAnalyzer {
     let ta = initialFlags;
     let hasTa = initialFlags !== 0;
 
-    noteInitialSequenceNumbers(fwd, rev, flags, seq, ack);
+    // The ISN of this flow: from the SYN, else assume the first segment we see is byte 1.
+    if (!fwd.baseSeqSet) {
+      fwd.baseSeq = flags & TH_SYN ? seq : (seq - 1) | 0;
+      fwd.baseSeqSet = true;
+    }
+    // The other flow's ISN from the first ACK we see (usually the SYN/ACK's ack - 1).
+    if (!rev.baseSeqSet && flags & TH_ACK) {
+      rev.baseSeq = (ack - 1) | 0;
+      rev.baseSeqSet = true;
+    }
     if (flags & TH_ACK) rev.validBif = true;
 
     const noSFR = (flags & (TH_SYN | TH_FIN | TH_RST)) === 0;
@@ -618,18 +608,6 @@ export class TcpAnalyzer {
     }
     info.flags = ta;
     info.hasTa = hasTa;
-  }
-}
-
-/** The ISNs: this flow's from its SYN (else its first segment is byte 1), the other's from the first ACK. */
-function noteInitialSequenceNumbers(fwd: TcpFlow, rev: TcpFlow, flags: number, seq: number, ack: number): void {
-  if (!fwd.baseSeqSet) {
-    fwd.baseSeq = flags & TH_SYN ? seq : (seq - 1) | 0;
-    fwd.baseSeqSet = true;
-  }
-  if (!rev.baseSeqSet && flags & TH_ACK) {
-    rev.baseSeq = (ack - 1) | 0;
-    rev.baseSeqSet = true;
   }
 }
 
