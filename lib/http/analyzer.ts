@@ -89,6 +89,7 @@ interface FlowState {
 }
 
 interface ConvState {
+  owner: HttpAnalyzer;
   protocol: AppProtocol;
   decided: boolean;
   flows: [FlowReassembler, FlowReassembler] | undefined;
@@ -99,6 +100,10 @@ interface ConvState {
   current?: Packet;
   /** FIN seen from flow1 (1) and flow2 (2); 3 = closed (a RST closes both). */
   finBits: number;
+  /** Frame in which finBits became 3. */
+  closedAt: number;
+  /** Closed long enough ago (forgetClosedAfter): only the protocol is kept; later frames are ignored. */
+  forgotten: boolean;
 }
 
 /** Looks like the start of an HTTP/1.x message. */
@@ -115,7 +120,8 @@ export function looksLikeTls(b: Buffer, off: number, end: number): boolean {
 }
 
 export class HttpAnalyzer {
-  private readonly states = new WeakMap<TcpConversation, ConvState>();
+  /** States of conversations whose `app` slot another analyzer holds (rare: two analyzers, one TCP analysis). */
+  private readonly others = new WeakMap<TcpConversation, ConvState>();
   private readonly ports: ReadonlySet<number>;
   private readonly detect: boolean;
   private readonly keepBodies: boolean;
@@ -134,28 +140,41 @@ export class HttpAnalyzer {
 
   /** The application protocol recognised on a connection. */
   protocolOf(conv: TcpConversation): AppProtocol {
-    return this.states.get(conv)?.protocol ?? this.forgotten.get(conv) ?? 'unknown';
+    return this.stateOf(conv)?.protocol ?? 'unknown';
+  }
+
+  private stateOf(conv: TcpConversation): ConvState | undefined {
+    const a = conv.app as ConvState | undefined;
+    return a !== undefined && a.owner === this ? a : this.others.get(conv);
+  }
+
+  private newState(conv: TcpConversation): ConvState {
+    const st: ConvState = { owner: this, protocol: 'unknown', decided: false, flows: undefined, tunnel: 'none', count: 0, finBits: 0, closedAt: 0, forgotten: false };
+    if (conv.app === undefined) conv.app = st;
+    else this.others.set(conv, st);
+    return st;
   }
 
   private readonly forgetAfter: number;
-  private readonly forgotten = new WeakMap<TcpConversation, AppProtocol>();
   /** Closed connections in closing order, waiting to be forgotten (from index closedHead on). */
-  private closed: Array<{ conv: TcpConversation; st: ConvState; frame: number }> = [];
+  private closed: ConvState[] = [];
   private closedHead = 0;
 
-  private noteClosing(conv: TcpConversation, st: ConvState, flags: number, dir1: boolean, frame: number): void {
+  private noteClosing(st: ConvState, flags: number, dir1: boolean, frame: number): void {
     if (st.finBits !== 3) {
       if (flags & TH_RST) st.finBits = 3;
       else if (flags & TH_FIN) st.finBits |= dir1 ? 1 : 2;
-      if (st.finBits === 3) this.closed.push({ conv, st, frame });
+      if (st.finBits === 3) {
+        st.closedAt = frame;
+        this.closed.push(st);
+      }
     }
     const q = this.closed;
-    while (this.closedHead < q.length && q[this.closedHead].frame + this.forgetAfter < frame) {
+    while (this.closedHead < q.length && q[this.closedHead].closedAt + this.forgetAfter < frame) {
       const c = q[this.closedHead++];
-      if (this.states.get(c.conv) === c.st) {
-        this.states.delete(c.conv);
-        this.forgotten.set(c.conv, c.st.protocol);
-      }
+      c.forgotten = true;
+      c.flows = undefined;
+      c.tail = undefined;
     }
     if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
       this.closed = q.slice(this.closedHead);
@@ -180,14 +199,16 @@ export class HttpAnalyzer {
     const h = p.tcp!;
     if (t.bogus || h.hdrCaptured < h.hdrLen) return;
     const conv = t.conv;
-    let st = this.states.get(conv);
-    if (!st) {
-      st = { protocol: 'unknown', decided: false, flows: undefined, tunnel: 'none', count: 0, finBits: 0 };
-      this.states.set(conv, st);
+    let st = this.stateOf(conv);
+    if (st === undefined) {
+      st = this.newState(conv);
       if (this.ports.has(h.srcPort) || this.ports.has(h.dstPort)) this.enableHttp(st, conv);
       else if (TSHARK_TLS_PORTS.has(h.srcPort) || TSHARK_TLS_PORTS.has(h.dstPort)) this.enableTls(st);
     }
-    if (this.forgetAfter) this.noteClosing(conv, st, h.flags, t.dir1, p.frame);
+    if (this.forgetAfter) {
+      this.noteClosing(st, h.flags, t.dir1, p.frame);
+      if (st.forgotten) return;
+    }
     const fin = (h.flags & TH_FIN) !== 0;
     const complete = p.payloadCaptured >= h.payloadLen;
     if (!st.decided && h.payloadLen > 0 && p.payloadCaptured > 0) {
@@ -271,7 +292,10 @@ export class HttpAnalyzer {
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
     // A body nobody keeps is only counted while it is reassembled.
     const countOnly = !!r.bodyOnly && !this.keepBodies;
-    if (countOnly && r.incomplete) flow.counted = { ...r.incomplete, prefix: data.length - r.desegmentOffset };
+    if (countOnly && r.incomplete) {
+      const w = r.incomplete;
+      flow.counted = { head: w.head, bodyStart: w.bodyStart, length: w.length, prefix: data.length - r.desegmentOffset };
+    }
     return { desegmentOffset: r.desegmentOffset, desegmentLen: len, countOnly };
   }
 

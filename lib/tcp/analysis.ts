@@ -154,8 +154,14 @@ export class TcpConversation {
   lastFrame: number;
   /** Frame at which both sides had sent FIN, or a RST was seen (0 while open). */
   closedAt = 0;
-  /** Bucket of the analyzer's table this conversation lives in. */
+  /** Hash of the addresses and ports, and the next conversation in the same table slot. */
   hash = 0;
+  nextInTable: TcpConversation | undefined = undefined;
+  /**
+   * Per-conversation state of an application-layer analyzer (Wireshark's conversation proto
+   * data). TCP analysis never reads it; it goes when the conversation is forgotten.
+   */
+  app: unknown = undefined;
   constructor(
     readonly stream: number,
     src: string,
@@ -168,6 +174,65 @@ export class TcpConversation {
     this.flow2 = new TcpFlow(dst, dstPort);
     this.firstFrame = frame;
     this.lastFrame = frame;
+  }
+}
+
+/**
+ * Conversations by the hash of their addresses and ports: a power-of-two array of chains, newest
+ * first. (A Map of arrays cost a hash lookup and an array per connection on every packet.)
+ */
+class ConversationTable {
+  private slots: Array<TcpConversation | undefined> = new Array(1024).fill(undefined);
+  private count = 0;
+
+  find(hash: number, src: string, sport: number, dst: string, dport: number): TcpConversation | undefined {
+    for (let c = this.slots[hash & (this.slots.length - 1)]; c !== undefined; c = c.nextInTable) {
+      if (c.hash !== hash) continue;
+      const a = c.flow1;
+      const b = c.flow2;
+      if ((a.port === sport && b.port === dport && a.addr === src && b.addr === dst) || (a.port === dport && b.port === sport && a.addr === dst && b.addr === src)) return c;
+    }
+    return undefined;
+  }
+
+  add(c: TcpConversation): void {
+    const i = c.hash & (this.slots.length - 1);
+    c.nextInTable = this.slots[i];
+    this.slots[i] = c;
+    if (++this.count > this.slots.length) this.resize(this.slots.length * 2);
+  }
+
+  /** Unlink `c` (nothing happens when it is no longer in the table). */
+  remove(c: TcpConversation): void {
+    const i = c.hash & (this.slots.length - 1);
+    let prev: TcpConversation | undefined;
+    let x = this.slots[i];
+    while (x !== undefined && x !== c) {
+      prev = x;
+      x = x.nextInTable;
+    }
+    if (x === undefined) return;
+    if (prev) prev.nextInTable = c.nextInTable;
+    else this.slots[i] = c.nextInTable;
+    c.nextInTable = undefined;
+    this.count--;
+    if (this.slots.length > 1024 && this.count * 8 < this.slots.length) this.resize(this.slots.length / 2);
+  }
+
+  /** Rehash into `size` slots, keeping each chain's newest-first order. */
+  private resize(size: number): void {
+    const old = this.slots;
+    this.slots = new Array(size).fill(undefined);
+    for (let i = old.length - 1; i >= 0; i--) {
+      const chain: TcpConversation[] = [];
+      for (let c = old[i]; c !== undefined; c = c.nextInTable) chain.push(c);
+      for (let k = chain.length - 1; k >= 0; k--) {
+        const c = chain[k];
+        const j = c.hash & (size - 1);
+        c.nextInTable = this.slots[j];
+        this.slots[j] = c;
+      }
+    }
   }
 }
 
@@ -204,7 +269,7 @@ function nsDelta(aSec: number, aNsec: number, bSec: number, bNsec: number): numb
  * Memory: per-conversation state plus the unacknowledged segments of each flow.
  */
 export class TcpAnalyzer {
-  private readonly table = new Map<number, TcpConversation[]>();
+  private readonly table = new ConversationTable();
   readonly conversations: TcpConversation[] = [];
   /**
    * @param keepList keep every conversation in `conversations` (else only the lookup table).
@@ -222,12 +287,18 @@ export class TcpAnalyzer {
     private readonly evictClosedAfter = 0,
   ) {}
 
-  private readonly closed: TcpConversation[] = [];
+  /** Closed conversations in closing order, waiting to be forgotten (from closedHead on). */
+  private closed: TcpConversation[] = [];
+  private closedHead = 0;
 
   private evict(frame: number): void {
-    while (this.closed.length && this.closed[0].closedAt + this.evictClosedAfter < frame) {
-      const c = this.closed.shift()!;
-      this.remove(c);
+    const q = this.closed;
+    while (this.closedHead < q.length && q[this.closedHead].closedAt + this.evictClosedAfter < frame) {
+      this.table.remove(q[this.closedHead++]);
+    }
+    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
+      this.closed = q.slice(this.closedHead);
+      this.closedHead = 0;
     }
   }
 
@@ -251,7 +322,7 @@ export class TcpAnalyzer {
     // Symmetric hash of the 4-tuple; the bucket is then searched by exact addresses and ports.
     // (Kept to 30 bits: a small integer, which V8 hashes without allocating.)
     const hash = (p.ipSrcHash ^ p.ipDstHash ^ Math.imul(h.srcPort ^ h.dstPort, 0x9e3779b1) ^ (h.srcPort + h.dstPort)) & 0x3fffffff;
-    let conv = this.lookup(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
+    let conv = this.table.find(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
     let isNew = false;
     if (!conv) {
       conv = this.newConversation(hash, p);
@@ -346,36 +417,14 @@ export class TcpAnalyzer {
     return info;
   }
 
-  private lookup(hash: number, src: string, sport: number, dst: string, dport: number): TcpConversation | undefined {
-    const bucket = this.table.get(hash);
-    if (!bucket) return undefined;
-    for (let i = bucket.length - 1; i >= 0; i--) {
-      const c = bucket[i];
-      const a = c.flow1;
-      const b = c.flow2;
-      if ((a.port === sport && b.port === dport && a.addr === src && b.addr === dst) || (a.port === dport && b.port === sport && a.addr === dst && b.addr === src)) return c;
-    }
-    return undefined;
-  }
-
-  private remove(c: TcpConversation): void {
-    const bucket = this.table.get(c.hash);
-    if (!bucket) return;
-    const i = bucket.indexOf(c);
-    if (i >= 0) bucket.splice(i, 1);
-    if (!bucket.length) this.table.delete(c.hash);
-  }
-
   private newConversation(hash: number, p: Packet): TcpConversation {
     const h = p.tcp!;
     // A new conversation on the same addresses and ports (port reuse) replaces the old one.
-    const old = this.lookup(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
-    if (old) this.remove(old);
+    const old = this.table.find(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
+    if (old) this.table.remove(old);
     const conv = new TcpConversation(this.nextStream++, p.ipSrc, h.srcPort, p.ipDst, h.dstPort, p.frame);
     conv.hash = hash;
-    const bucket = this.table.get(hash);
-    if (bucket) bucket.push(conv);
-    else this.table.set(hash, [conv]);
+    this.table.add(conv);
     if (this.keepList) this.conversations.push(conv);
     return conv;
   }
