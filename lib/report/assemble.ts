@@ -4,7 +4,7 @@
  * HTML file (inline SVG and CSS, no network). Text from the capture is inert: markdown-it runs
  * with HTML disabled, and everything this module writes into HTML goes through `escapeHtml`.
  */
-import MarkdownIt from 'markdown-it';
+import type MarkdownItType from 'markdown-it';
 import { Block, markdownTable } from '../narrative/blocks';
 import { VegaLiteSpec, CJK_FONT } from '../charts';
 
@@ -102,6 +102,9 @@ details.code pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-s
 
 export async function assembleReport(chapters: ReportChapter[], meta: ReportMeta): Promise<Report> {
   const n = number(chapters);
+  // Loaded here, not at the top: importing the library for analysis alone should not pay for it.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const MarkdownIt = require('markdown-it') as typeof MarkdownItType;
   const mdIt = new MarkdownIt({ html: false, linkify: false, typographer: false });
   const figures: Report['figures'] = [];
   const mdOut: string[] = [];
