@@ -1,4 +1,7 @@
-/** Tests run the TypeScript sources directly (ts-jest, transpile only; `npm run build` type-checks). */
+/**
+ * Test files are TypeScript (ts-jest, transpile only). They import the library as `../lib`, i.e. its
+ * built `dist/` (the code the CLI and notebooks run): `npm test` builds it first.
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -97,3 +97,38 @@ test('streaming HTTP options (keepHistory off, forgetClosedAfter, reused packets
   }
   expect(messages).toBeGreaterThan(200);
 });
+
+test('two HTTP analyzers over one TCP analysis keep separate state; a forgotten connection keeps its protocol', () => {
+  let messages = 0;
+  let convs = 0;
+  const line = (m: HttpMessage) => `${m.frame} ${m.stream} ${m.method ?? ''} ${m.uri ?? ''} ${m.code ?? ''} ${m.bodyLength} ${m.exchange.request?.frame ?? ''}`;
+  for (const rel of files) {
+    const data = fs.readFileSync(path.join(SHARED_CAPTURES, rel));
+    const alone: string[] = [];
+    const tcpAlone = new TcpAnalyzer(true, false);
+    const httpAlone = new HttpAnalyzer({ onMessage: (m) => alone.push(line(m)) });
+    const a: string[] = [];
+    const b: string[] = [];
+    const tcp = new TcpAnalyzer(true, false);
+    const httpA = new HttpAnalyzer({ onMessage: (m) => a.push(line(m)) });
+    const httpB = new HttpAnalyzer({ onMessage: (m) => b.push(line(m)) }, { keepHistory: false, forgetClosedAfter: 1 });
+    readCaptureBuffer(data, (r) => {
+      const p = decodeRecord(r);
+      const t1 = tcpAlone.analyze(p);
+      if (t1) httpAlone.frame(p, t1);
+      const t = tcp.analyze(p);
+      if (t) {
+        httpA.frame(p, t);
+        httpB.frame(p, t);
+      }
+    });
+    expect({ rel, a, b }).toEqual({ rel, a: alone, b: alone });
+    const protocols = (h: HttpAnalyzer, list: TcpAnalyzer) => list.conversations.map((c) => h.protocolOf(c));
+    expect({ rel, b: protocols(httpB, tcp) }).toEqual({ rel, b: protocols(httpAlone, tcpAlone) });
+    expect(protocols(httpA, tcp)).toEqual(protocols(httpAlone, tcpAlone));
+    messages += alone.length;
+    convs += tcp.conversations.length;
+  }
+  expect(messages).toBeGreaterThan(200);
+  expect(convs).toBeGreaterThan(100);
+});
