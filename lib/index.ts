@@ -4,6 +4,7 @@ export * from './capture/reader';
 export * from './capture/file';
 export * from './decode';
 export * from './tcp/analysis';
+export * from './tcp/table';
 export * from './tcp/reassembly';
 export * from './http/message';
 export * from './http/dissect';

@@ -4,13 +4,15 @@
  * buffers), and the memory-saving HTTP options (keepHistory off, forgetClosedAfter) change
  * nothing in what is found.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import {
-  CaptureReader, CaptureRecord, decodeRecord, HttpAnalyzer, HttpAnalyzerOptions, HttpMessage, PacketDecoder, prng, readCaptureBuffer,
-  TcpAnalyzer,
+  CaptureReader, CaptureRecord, ConversationTable, decodeRecord, HttpAnalyzer, HttpAnalyzerOptions, HttpMessage, PacketDecoder, prng, readCaptureBuffer,
+  TcpAnalyzer, TcpConversation,
 } from '../lib';
-import { SHARED_CAPTURES, sharedCaptureFiles } from './support/tshark';
+import { ROOT, SHARED_CAPTURES, sharedCaptureFiles } from './support/tshark';
 
 /** What a record says, copied (the reader reuses its record and buffers). */
 function summary(r: CaptureRecord): string {
@@ -131,4 +133,83 @@ test('two HTTP analyzers over one TCP analysis keep separate state; a forgotten 
   }
   expect(messages).toBeGreaterThan(200);
   expect(convs).toBeGreaterThan(100);
+});
+
+test('forgetting closed connections (TCP eviction, HTTP forgetClosedAfter) changes nothing on a long generated capture', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-evict-'));
+  const file = path.join(dir, 'g.pcap');
+  const gen = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'generate.js'), '--packets', '60000', '--out', file], { encoding: 'utf8' });
+  expect(gen.status).toBe(0);
+  const data = fs.readFileSync(file);
+  const run = (evictAfter: number) => {
+    const tcp = new TcpAnalyzer(false, false, evictAfter);
+    const lines: string[] = [];
+    const http = new HttpAnalyzer(
+      { onMessage: (m) => lines.push(`${m.frame} ${m.stream} ${m.method ?? ''} ${m.uri ?? ''} ${m.code ?? ''} ${m.bodyLength} ${m.exchange.request?.frame ?? ''}`) },
+      evictAfter ? { keepHistory: false, forgetClosedAfter: evictAfter } : {},
+    );
+    const decoder = new PacketDecoder();
+    const facts: string[] = [];
+    readCaptureBuffer(data, (r) => {
+      const p = decoder.decode(r);
+      const t = tcp.analyze(p);
+      if (!t) return;
+      facts.push(`${r.frame} ${t.conv.stream} ${t.seqRel} ${t.ackRel} ${t.flags} ${t.bytesInFlight} ${t.acksFrame}`);
+      http.frame(p, t);
+    });
+    return { streams: tcp.streamCount, lines, facts };
+  };
+  const kept = run(0);
+  const forgetting = run(2000);
+  expect(kept.streams).toBeGreaterThan(500);
+  expect(kept.lines.length).toBeGreaterThan(3000);
+  expect(forgetting).toEqual(kept);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('conversation table: finds, removes and resizes like a map, with colliding hashes', () => {
+  const rnd = prng(11);
+  const table = new ConversationTable();
+  const model = new Map<number, TcpConversation>(); // tuple index → conversation in the table
+  const removed: TcpConversation[] = [];
+  const TUPLES = 5000;
+  const tuple = (i: number) => ({ src: `10.0.${i % 7}.1`, sport: 1024 + i, dst: '10.1.0.1', dport: 80 });
+  // 127 distinct hashes (each shared by about 40 tuples) whose low bits take 5 values: every table
+  // size has long chains mixing equal and different hashes.
+  const hashOf = (i: number) => ((Math.imul(i % 127, 0x9e3779b1) & 0x3fff0000) | (i % 5)) >>> 0;
+  let stream = 0;
+  const check = () => {
+    expect(table.size).toBe(model.size);
+    for (let i = 0; i < TUPLES; i += 7) {
+      const t = tuple(i);
+      const expected = model.get(i);
+      expect(table.find(hashOf(i), t.src, t.sport, t.dst, t.dport)).toBe(expected);
+      expect(table.find(hashOf(i), t.dst, t.dport, t.src, t.sport)).toBe(expected); // either direction
+    }
+  };
+  for (const phase of [0.8, 0.15, 0.9, 0.05]) {
+    // phase: probability of adding; grows past 1024 entries (resize up), then shrinks (resize down).
+    for (let k = 0; k < 6000; k++) {
+      const i = Math.floor(rnd() * TUPLES);
+      if (rnd() < phase) {
+        const old = model.get(i);
+        if (old) {
+          table.remove(old); // port reuse: the new conversation replaces the old one
+          removed.push(old);
+        }
+        const t = tuple(i);
+        const c = new TcpConversation(stream++, t.src, t.sport, t.dst, t.dport, stream);
+        c.hash = hashOf(i);
+        table.add(c);
+        model.set(i, c);
+      } else if (model.has(i)) {
+        table.remove(model.get(i)!);
+        removed.push(model.get(i)!);
+        model.delete(i);
+      } else if (removed.length) {
+        table.remove(removed[Math.floor(rnd() * removed.length)]); // no longer there: nothing happens
+      }
+    }
+    check();
+  }
 });

@@ -11,6 +11,7 @@ import { DissectResult, dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL
 import { HTTP_METHODS, headerValues, MessageHead } from './message';
 import { ONE_MORE_SEGMENT, SubdissectorResult, UNTIL_FIN } from '../tcp/reassembly';
 import { splitTlsRecords, TSHARK_TLS_PORTS } from '../tls/record';
+import { Queue } from '../util/queue';
 
 /** TCP ports on which tshark 4.0 decodes HTTP by default. */
 const SSDP_PORT = 1900;
@@ -156,9 +157,8 @@ export class HttpAnalyzer {
   }
 
   private readonly forgetAfter: number;
-  /** Closed connections in closing order, waiting to be forgotten (from index closedHead on). */
-  private closed: ConvState[] = [];
-  private closedHead = 0;
+  /** Closed connections in closing order, waiting to be forgotten. */
+  private readonly closed = new Queue<ConvState>();
 
   private noteClosing(st: ConvState, flags: number, dir1: boolean, frame: number): void {
     if (st.finBits !== 3) {
@@ -169,16 +169,11 @@ export class HttpAnalyzer {
         this.closed.push(st);
       }
     }
-    const q = this.closed;
-    while (this.closedHead < q.length && q[this.closedHead].closedAt + this.forgetAfter < frame) {
-      const c = q[this.closedHead++];
+    for (let c = this.closed.peek(); c !== undefined && c.closedAt + this.forgetAfter < frame; c = this.closed.peek()) {
       c.forgotten = true;
       c.flows = undefined;
       c.tail = undefined;
-    }
-    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
-      this.closed = q.slice(this.closedHead);
-      this.closedHead = 0;
+      this.closed.shift();
     }
   }
 

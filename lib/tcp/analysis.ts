@@ -14,6 +14,8 @@
  */
 import { Packet } from '../decode/packet';
 import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../decode/tcp';
+import { Queue } from '../util/queue';
+import { ConversationTable } from './table';
 import { NsTime, nstimeDelta } from '../util/time';
 
 const ZERO_TIME: NsTime = { sec: 0, nsec: 0 };
@@ -177,65 +179,6 @@ export class TcpConversation {
   }
 }
 
-/**
- * Conversations by the hash of their addresses and ports: a power-of-two array of chains, newest
- * first. (A Map of arrays cost a hash lookup and an array per connection on every packet.)
- */
-class ConversationTable {
-  private slots: Array<TcpConversation | undefined> = new Array(1024).fill(undefined);
-  private count = 0;
-
-  find(hash: number, src: string, sport: number, dst: string, dport: number): TcpConversation | undefined {
-    for (let c = this.slots[hash & (this.slots.length - 1)]; c !== undefined; c = c.nextInTable) {
-      if (c.hash !== hash) continue;
-      const a = c.flow1;
-      const b = c.flow2;
-      if ((a.port === sport && b.port === dport && a.addr === src && b.addr === dst) || (a.port === dport && b.port === sport && a.addr === dst && b.addr === src)) return c;
-    }
-    return undefined;
-  }
-
-  add(c: TcpConversation): void {
-    const i = c.hash & (this.slots.length - 1);
-    c.nextInTable = this.slots[i];
-    this.slots[i] = c;
-    if (++this.count > this.slots.length) this.resize(this.slots.length * 2);
-  }
-
-  /** Unlink `c` (nothing happens when it is no longer in the table). */
-  remove(c: TcpConversation): void {
-    const i = c.hash & (this.slots.length - 1);
-    let prev: TcpConversation | undefined;
-    let x = this.slots[i];
-    while (x !== undefined && x !== c) {
-      prev = x;
-      x = x.nextInTable;
-    }
-    if (x === undefined) return;
-    if (prev) prev.nextInTable = c.nextInTable;
-    else this.slots[i] = c.nextInTable;
-    c.nextInTable = undefined;
-    this.count--;
-    if (this.slots.length > 1024 && this.count * 8 < this.slots.length) this.resize(this.slots.length / 2);
-  }
-
-  /** Rehash into `size` slots, keeping each chain's newest-first order. */
-  private resize(size: number): void {
-    const old = this.slots;
-    this.slots = new Array(size).fill(undefined);
-    for (let i = old.length - 1; i >= 0; i--) {
-      const chain: TcpConversation[] = [];
-      for (let c = old[i]; c !== undefined; c = c.nextInTable) chain.push(c);
-      for (let k = chain.length - 1; k >= 0; k--) {
-        const c = chain[k];
-        const j = c.hash & (size - 1);
-        c.nextInTable = this.slots[j];
-        this.slots[j] = c;
-      }
-    }
-  }
-}
-
 /** What the analysis says about one frame (Wireshark's tcp_acked, plus sequence numbers). */
 export interface TcpFrameInfo {
   conv: TcpConversation;
@@ -287,18 +230,13 @@ export class TcpAnalyzer {
     private readonly evictClosedAfter = 0,
   ) {}
 
-  /** Closed conversations in closing order, waiting to be forgotten (from closedHead on). */
-  private closed: TcpConversation[] = [];
-  private closedHead = 0;
+  /** Closed conversations in closing order, waiting to be forgotten. */
+  private readonly closed = new Queue<TcpConversation>();
 
   private evict(frame: number): void {
-    const q = this.closed;
-    while (this.closedHead < q.length && q[this.closedHead].closedAt + this.evictClosedAfter < frame) {
-      this.table.remove(q[this.closedHead++]);
-    }
-    if (this.closedHead > 1024 && this.closedHead * 2 > q.length) {
-      this.closed = q.slice(this.closedHead);
-      this.closedHead = 0;
+    for (let c = this.closed.peek(); c !== undefined && c.closedAt + this.evictClosedAfter < frame; c = this.closed.peek()) {
+      this.table.remove(c);
+      this.closed.shift();
     }
   }
 
