@@ -34,7 +34,7 @@ export function findLineEnd(b: Buffer, from: number, end: number): number {
   const stop = Math.min(end, b.length, from + SHORT_LINE);
   let i = from;
   while (i < stop && b[i] !== 0x0a) i++;
-  if (i === stop) {
+  if (i >= stop) {
     if (stop === end || stop === b.length) return -1;
     i = b.indexOf(0x0a, stop);
     if (i < 0 || i >= end) return -1;

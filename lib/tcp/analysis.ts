@@ -257,8 +257,8 @@ export class TcpAnalyzer {
   analyze(p: Packet): TcpFrameInfo | undefined {
     const h = p.tcp;
     if (!h || h.hdrCaptured < 20) return undefined;
-    // Symmetric hash of the 4-tuple; the bucket is then searched by exact addresses and ports.
-    // (Kept to 30 bits: a small integer, which V8 hashes without allocating.)
+    // Symmetric hash of the 4-tuple; its table slot is then searched by exact addresses and ports.
+    // (Kept to 30 bits: a small integer, which V8 stores without boxing.)
     const hash = (p.ipSrcHash ^ p.ipDstHash ^ Math.imul(h.srcPort ^ h.dstPort, 0x9e3779b1) ^ (h.srcPort + h.dstPort)) & 0x3fffffff;
     let conv = this.table.find(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
     let isNew = false;
