@@ -4,7 +4,7 @@
  * later layers can say "this is HTTPS, not HTTP".
  */
 import { Packet } from '../decode/packet';
-import { TH_FIN, TH_RST } from '../decode/tcp';
+import { TH_FIN } from '../decode/tcp';
 import { TA, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler } from '../tcp/reassembly';
 import { DissectResult, dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, ParsedMessage } from './dissect';
@@ -99,9 +99,7 @@ interface ConvState {
   tail?: HttpExchange;
   count: number;
   current?: Packet;
-  /** FIN seen from flow1 (1) and flow2 (2); 3 = closed (a RST closes both). */
-  finBits: number;
-  /** Frame in which finBits became 3. */
+  /** The conversation's closing frame (TCP's closedAt) once queued to be forgotten, else 0. */
   closedAt: number;
   /** Closed long enough ago (forgetClosedAfter): only the protocol is kept; later frames are ignored. */
   forgotten: boolean;
@@ -150,7 +148,7 @@ export class HttpAnalyzer {
   }
 
   private newState(conv: TcpConversation): ConvState {
-    const st: ConvState = { owner: this, protocol: 'unknown', decided: false, flows: undefined, tunnel: 'none', count: 0, finBits: 0, closedAt: 0, forgotten: false };
+    const st: ConvState = { owner: this, protocol: 'unknown', decided: false, flows: undefined, tunnel: 'none', count: 0, closedAt: 0, forgotten: false };
     if (conv.app === undefined) conv.app = st;
     else this.others.set(conv, st);
     return st;
@@ -160,14 +158,11 @@ export class HttpAnalyzer {
   /** Closed connections in closing order, waiting to be forgotten. */
   private readonly closed = new Queue<ConvState>();
 
-  private noteClosing(st: ConvState, flags: number, dir1: boolean, frame: number): void {
-    if (st.finBits !== 3) {
-      if (flags & TH_RST) st.finBits = 3;
-      else if (flags & TH_FIN) st.finBits |= dir1 ? 1 : 2;
-      if (st.finBits === 3) {
-        st.closedAt = frame;
-        this.closed.push(st);
-      }
+  /** Queue a connection TCP analysis has seen close; forget those closed long enough ago. */
+  private noteClosing(st: ConvState, conv: TcpConversation, frame: number): void {
+    if (st.closedAt === 0 && conv.closedAt !== 0) {
+      st.closedAt = conv.closedAt;
+      this.closed.push(st);
     }
     for (let c = this.closed.peek(); c !== undefined && c.closedAt + this.forgetAfter < frame; c = this.closed.peek()) {
       c.forgotten = true;
@@ -201,7 +196,7 @@ export class HttpAnalyzer {
       else if (TSHARK_TLS_PORTS.has(h.srcPort) || TSHARK_TLS_PORTS.has(h.dstPort)) this.enableTls(st);
     }
     if (this.forgetAfter) {
-      this.noteClosing(st, h.flags, t.dir1, p.frame);
+      this.noteClosing(st, conv, p.frame);
       if (st.forgotten) return;
     }
     const fin = (h.flags & TH_FIN) !== 0;

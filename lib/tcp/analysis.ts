@@ -263,7 +263,7 @@ export class TcpAnalyzer {
     let conv = this.table.find(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
     let isNew = false;
     if (!conv) {
-      conv = this.newConversation(hash, p);
+      conv = this.newConversation(hash, p, undefined);
       isNew = true;
     }
     let dir1 = conv.flow1.addr === p.ipSrc && conv.flow1.port === h.srcPort;
@@ -273,7 +273,7 @@ export class TcpAnalyzer {
 
     // Port reuse: a new SYN whose ISN differs from the conversation's starts a new conversation.
     if (!isNew && (flags & (TH_SYN | TH_ACK)) === TH_SYN && fwd.baseSeqSet && (h.seq | 0) !== fwd.baseSeq) {
-      conv = this.newConversation(hash, p);
+      conv = this.newConversation(hash, p, conv);
       isNew = true;
       dir1 = true;
       fwd = conv.flow1;
@@ -281,15 +281,12 @@ export class TcpAnalyzer {
     }
     conv.lastFrame = p.frame;
     const rev = dir1 ? conv.flow2 : conv.flow1;
-    if (this.evictClosedAfter) {
-      if (flags & TH_FIN) fwd.finSeen = true;
-      if (!conv.closedAt && (flags & TH_RST || (fwd.finSeen && rev.finSeen))) {
-        conv.closedAt = p.frame;
-        this.closed.push(conv);
-      }
-      this.evict(p.frame);
+    if (flags & TH_FIN) fwd.finSeen = true;
+    if (!conv.closedAt && (flags & TH_RST || (fwd.finSeen && rev.finSeen))) {
+      conv.closedAt = p.frame;
+      if (this.evictClosedAfter) this.closed.push(conv);
     }
-
+    if (this.evictClosedAfter) this.evict(p.frame);
 
     // One record, refilled for every frame (see `analyze`).
     const info = this.info;
@@ -355,10 +352,9 @@ export class TcpAnalyzer {
     return info;
   }
 
-  private newConversation(hash: number, p: Packet): TcpConversation {
+  /** A new conversation; on port reuse it replaces `old`, the one on the same addresses and ports. */
+  private newConversation(hash: number, p: Packet, old: TcpConversation | undefined): TcpConversation {
     const h = p.tcp!;
-    // A new conversation on the same addresses and ports (port reuse) replaces the old one.
-    const old = this.table.find(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
     if (old) this.table.remove(old);
     const conv = new TcpConversation(this.nextStream++, p.ipSrc, h.srcPort, p.ipDst, h.dstPort, p.frame);
     conv.hash = hash;
