@@ -89,8 +89,8 @@ export function decodeIPv6(p: Packet, end: number): boolean {
   p.ipVersion = 6;
   p.ipSrc = formatIPv6(b, o + 8);
   p.ipDst = formatIPv6(b, o + 24);
-  p.ipSrcHash = b.readInt32BE(o + 8) ^ b.readInt32BE(o + 12) ^ b.readInt32BE(o + 16) ^ b.readInt32BE(o + 20);
-  p.ipDstHash = b.readInt32BE(o + 24) ^ b.readInt32BE(o + 28) ^ b.readInt32BE(o + 32) ^ b.readInt32BE(o + 36);
+  p.ipSrcHash = i32be(b, o + 8) ^ i32be(b, o + 12) ^ i32be(b, o + 16) ^ i32be(b, o + 20);
+  p.ipDstHash = i32be(b, o + 24) ^ i32be(b, o + 28) ^ i32be(b, o + 32) ^ i32be(b, o + 36);
   p.ipFragment = false;
   let h = o + 40;
   p.l4End = o + 40 + payloadLen;

@@ -111,6 +111,7 @@ export async function runFields(
     { ...opts.http, keepHistory: false, forgetClosedAfter: 10000 },
   );
   const decoder = new PacketDecoder();
+  const needFinal = needs.has('final');
   const out = new FieldWriter(write);
   let first = true;
   let headerWritten = false;
@@ -137,7 +138,7 @@ export async function runFields(
     const t = tcp.analyze(p);
     if (t) http.frame(p, t);
     else if (p.udp) http.datagram(p);
-    const final = t && needs.has('final') ? finals[t.conv.stream] : undefined;
+    const final = t && needFinal ? finals[t.conv.stream] : undefined;
     ctx.p = p;
     ctx.t = t;
     ctx.final = final;
