@@ -155,7 +155,7 @@ class Collector {
       tsecr: h.tsecr,
       analysis: t.flags,
       acksFrame: t.acksFrame || undefined,
-      ackRtt: t.acksFrame ? t.ackRtt : undefined,
+      ackRtt: t.acksFrame ? { sec: t.ackRtt.sec, nsec: t.ackRtt.nsec } : undefined,
       bytesInFlight: t.bytesInFlight || undefined,
       frameLen: p.origLen,
       header: Buffer.from(p.bytes.subarray(p.l4Offset, p.l4Offset + h.hdrCaptured)),

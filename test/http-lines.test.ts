@@ -2,7 +2,7 @@
  * findLineEnd (a byte loop for short lines, Buffer.indexOf past 256 bytes) against the plain
  * definition, on random text with short and long lines, CRLF and bare LF, and any bounds.
  */
-import { findLineEnd, prng } from '../lib';
+import { contentLength, findLineEnd, headerValues, parseHead, parseStartLine, prng } from '../lib';
 
 /** The definition: the first LF in [from, end), minus a CR right before it; -1 without one. */
 function reference(b: Buffer, from: number, end: number): number {
@@ -29,4 +29,76 @@ test('findLineEnd equals its definition for short and long lines and every bound
     expect([from, end, findLineEnd(b, from, end)]).toEqual([from, end, want]);
   }
   expect(longLines).toBeGreaterThan(100);
+});
+
+/**
+ * parseHead (lines found in the bytes, the head turned into one string, then cut) against the
+ * plain definition: each line decoded on its own, split at its first colon, the value trimmed.
+ * Heads mix CRLF and bare LF, lines without a colon or starting with one, white space of every
+ * kind JavaScript trims (tab, VT, FF, NBSP) and bytes above 0x7f.
+ */
+function referenceHead(b: Buffer, off: number, end: number) {
+  const lines: string[] = [];
+  let pos = off;
+  for (;;) {
+    const e = reference(b, pos, end);
+    if (e < 0) return undefined;
+    const next = b[e] === 0x0d ? e + 2 : e + 1;
+    if (e === pos && lines.length > 0) {
+      const headers = lines.slice(1).flatMap((line): Array<[string, string]> => {
+        const colon = line.indexOf(':');
+        return colon > 0 ? [[line.slice(0, colon), line.slice(colon + 1).trim()]] : [];
+      });
+      return { startLine: lines[0], headers, bodyStart: next };
+    }
+    lines.push(b.toString('latin1', pos, e));
+    pos = next;
+  }
+}
+
+test('parseHead equals its definition on random heads', () => {
+  const rnd = prng(6);
+  const pieces = ['Host', 'content-length', 'X-Ä', ':', ' ', '\t', '\x0b', '\x0c', '\xa0', 'a:b', 'é', '\xff', '0', 'value', '::'];
+  let complete = 0;
+  for (let k = 0; k < 3000; k++) {
+    let text = rnd() < 0.5 ? 'HTTP/1.1 200 OK' : 'GET /x HTTP/1.1';
+    text += rnd() < 0.5 ? '\r\n' : '\n';
+    const n = Math.floor(rnd() * 8);
+    for (let i = 0; i < n; i++) {
+      let line = '';
+      const parts = 1 + Math.floor(rnd() * 6);
+      for (let j = 0; j < parts; j++) line += pieces[Math.floor(rnd() * pieces.length)];
+      text += line + (rnd() < 0.5 ? '\r\n' : '\n');
+    }
+    if (rnd() < 0.9) text += rnd() < 0.5 ? '\r\n' : '\n';
+    text += 'body';
+    const pad = Math.floor(rnd() * 5);
+    const b = Buffer.from('#'.repeat(pad) + text, 'latin1');
+    const end = rnd() < 0.1 ? pad + Math.floor(rnd() * text.length) : b.length;
+    const want = referenceHead(b, pad, end);
+    const got = parseHead(b, pad, end);
+    if (want) complete++;
+    expect(got && { startLine: b.toString('latin1', pad, reference(b, pad, end)), headers: got.headers, bodyStart: got.bodyStart }).toEqual(want);
+    if (got) expect(got.start).toEqual(parseStartLine(want!.startLine));
+  }
+  expect(complete).toBeGreaterThan(2000);
+});
+
+/** Header look-ups and Content-Length against their definitions (toLowerCase, the RFC's digits). */
+test('header names match case-insensitively and Content-Length is digits only', () => {
+  const rnd = prng(7);
+  const names = ['Content-Length', 'CONTENT-LENGTH', 'content-length', 'Content-Lengtх', 'Content_Length', 'ÀB', 'àb', 'Àb', '×b', '÷b'];
+  const values = ['12', ' 12 ', '\t7\xa0', '', ' ', '1a', '0x10', '+5', '1 2', '007', '١٢'];
+  for (let k = 0; k < 2000; k++) {
+    const headers: Array<[string, string]> = [];
+    const n = Math.floor(rnd() * 4);
+    for (let i = 0; i < n; i++) headers.push([names[Math.floor(rnd() * names.length)], values[Math.floor(rnd() * values.length)]]);
+    const h = { start: { kind: 'response' as const }, headers, bodyStart: 0 };
+    for (const name of ['content-length', 'àb', '×b']) {
+      const want = headers.filter(([k]) => k.toLowerCase() === name).map(([, v]) => v);
+      expect(headerValues(h, name)).toEqual(want);
+    }
+    const v = headers.find(([k]) => k.toLowerCase() === 'content-length')?.[1];
+    expect(contentLength(h)).toBe(v !== undefined && /^\s*[0-9]+\s*$/.test(v) ? Number(v) : undefined);
+  }
 });

@@ -4,6 +4,7 @@ import { decodeIPv4, decodeIPv6 } from './ip';
 import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LinkResult } from './link';
 import { Packet, TcpHeader } from './packet';
 import { decodeTcp, emptyTcpHeader } from './tcp';
+import { u16be } from '../util/bytes';
 
 export * from './packet';
 export * from './link';
@@ -89,7 +90,7 @@ function decodeInto(r: CaptureRecord, p: Packet, tcpInto?: TcpHeader): Packet {
   } else if (p.ipProto === 17 && end - p.l4Offset >= 8) {
     const b = r.buf;
     const o = p.l4Offset;
-    p.udp = { srcPort: b.readUInt16BE(o), dstPort: b.readUInt16BE(o + 2), length: b.readUInt16BE(o + 4) };
+    p.udp = { srcPort: u16be(b, o), dstPort: u16be(b, o + 2), length: u16be(b, o + 4) };
     p.payloadOffset = o + 8;
     p.payloadCaptured = Math.max(0, Math.min(end, p.l4End) - p.payloadOffset);
   }

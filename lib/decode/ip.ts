@@ -23,7 +23,7 @@ export function formatIPv4(b: Buffer, o: number): string {
 /** RFC 5952 text form: lower case, leading zeros dropped, the longest run of ≥2 zero groups as "::". */
 export function formatIPv6(b: Buffer, o: number): string {
   const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(b.readUInt16BE(o + i * 2));
+  for (let i = 0; i < 8; i++) g.push(u16be(b, o + i * 2));
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {
@@ -84,7 +84,7 @@ export function decodeIPv6(p: Packet, end: number): boolean {
   const b = p.bytes;
   const o = p.ipOffset;
   if (end - o < 40 || b[o] >> 4 !== 6) return false;
-  const payloadLen = b.readUInt16BE(o + 4);
+  const payloadLen = u16be(b, o + 4);
   let next = b[o + 6];
   p.ipVersion = 6;
   p.ipSrc = formatIPv6(b, o + 8);
@@ -102,7 +102,7 @@ export function decodeIPv6(p: Packet, end: number): boolean {
       next = n;
     } else if (next === EXT_FRAGMENT) {
       if (end - h < 8) break;
-      const offMf = b.readUInt16BE(h + 2);
+      const offMf = u16be(b, h + 2);
       if (offMf & 0xfff9) p.ipFragment = true; // offset non-zero or M flag set
       next = b[h];
       h += 8;

@@ -4,6 +4,8 @@
  * Returns the EtherType-style protocol number of the payload (0x0800 IPv4, 0x86dd IPv6) or 0 for
  * anything else, and the payload offset in `linkOut.offset`.
  */
+import { u16be, u32be, u32le } from '../util/bytes';
+
 export const LINKTYPE = {
   NULL: 0,
   ETHERNET: 1,
@@ -48,16 +50,16 @@ export function decodeLink(linkType: number, b: Buffer, off: number, end: number
   switch (linkType) {
     case LINKTYPE.ETHERNET: {
       if (end - off < 14) return notIp(out, end);
-      let type = b.readUInt16BE(off + 12);
+      let type = u16be(b, off + 12);
       let o = off + 14;
       // 802.1Q / 802.1ad / QinQ tags: 4 bytes each (TCI + inner EtherType).
       while ((type === 0x8100 || type === 0x88a8 || type === 0x9100) && end - o >= 4) {
-        type = b.readUInt16BE(o + 2);
+        type = u16be(b, o + 2);
         o += 4;
       }
       // PPPoE session (RFC 2516): 6-byte header, then a 2-byte PPP protocol number.
       if (type === 0x8864 && end - o >= 8) {
-        const ppp = b.readUInt16BE(o + 6);
+        const ppp = u16be(b, o + 6);
         o += 8;
         type = ppp === 0x0021 ? ETHERTYPE_IPV4 : ppp === 0x0057 ? ETHERTYPE_IPV6 : 0;
       }
@@ -69,10 +71,10 @@ export function decodeLink(linkType: number, b: Buffer, off: number, end: number
       // An address family in the capturing host's byte order — or, from some systems, an
       // EtherType. Decided the way Wireshark's null dissector decides it.
       if (end - off < 4) return notIp(out, end);
-      let v = b.readUInt32LE(off);
+      let v = u32le(b, off);
       if (v & 0xffff0000) {
         if ((v & 0xff000000) === 0 && (v & 0x00ff0000) < 0x00060000) v >>>= 16;
-        else v = b.readUInt32BE(off);
+        else v = u32be(b, off);
       }
       out.offset = off + 4;
       if (v > 1500) {
@@ -86,7 +88,7 @@ export function decodeLink(linkType: number, b: Buffer, off: number, end: number
     case LINKTYPE.LOOP: {
       if (end - off < 4) return notIp(out, end);
       out.offset = off + 4;
-      out.proto = familyToProto(b.readUInt32BE(off));
+      out.proto = familyToProto(u32be(b, off));
       return true;
     }
     case LINKTYPE.RAW:
@@ -106,14 +108,14 @@ export function decodeLink(linkType: number, b: Buffer, off: number, end: number
     case LINKTYPE.LINUX_SLL: {
       if (end - off < 16) return notIp(out, end);
       out.offset = off + 16;
-      const t = b.readUInt16BE(off + 14);
+      const t = u16be(b, off + 14);
       out.proto = t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6 ? t : 0;
       return true;
     }
     case LINKTYPE.LINUX_SLL2: {
       if (end - off < 20) return notIp(out, end);
       out.offset = off + 20;
-      const t = b.readUInt16BE(off);
+      const t = u16be(b, off);
       out.proto = t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6 ? t : 0;
       return true;
     }

@@ -84,9 +84,14 @@ export interface HttpEvents {
   onReassembled?(frames: number[], finalFrame: number, segmentCount: number): void;
 }
 
-/** Per direction: the head of a message whose Content-Length body is being counted. */
-interface FlowState {
-  counted?: { head: MessageHead; bodyStart: number; length: number; prefix: number };
+/**
+ * A message whose Content-Length body is only being counted: its head, parsed when it arrived,
+ * travels with the pending PDU (SubdissectorResult.pending) instead of its bytes.
+ */
+interface CountedMessage {
+  head: MessageHead;
+  /** Offset of the body from the start of the PDU. */
+  bodyStart: number;
 }
 
 interface ConvState {
@@ -236,29 +241,24 @@ export class HttpAnalyzer {
   };
 
   private enableHttp(st: ConvState, conv: TcpConversation): void {
-    const mk = () => {
-      const flow: FlowState = {};
-      return new FlowReassembler((data, length, frame, endOfStream) => this.dissect(st, conv, flow, data, length, frame, endOfStream), this.reassemblyEvents);
-    };
-    st.flows = [mk(), mk()];
+    const dissect = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object) => this.dissect(st, conv, data, length, frame, endOfStream, pending as CountedMessage | undefined);
+    st.flows = [new FlowReassembler(dissect, this.reassemblyEvents), new FlowReassembler(dissect, this.reassemblyEvents)];
     if (st.protocol === 'unknown') st.protocol = 'http';
   }
 
-  private dissect(st: ConvState, conv: TcpConversation, flow: FlowState, data: Buffer, length: number, frame: number, endOfStream: boolean): SubdissectorResult {
+  private dissect(st: ConvState, conv: TcpConversation, data: Buffer, length: number, frame: number, endOfStream: boolean, counted: CountedMessage | undefined): SubdissectorResult {
     if (st.tunnel === 'tls') return tlsDesegment(data);
-    if (st.tunnel === 'opaque') return { desegmentOffset: 0, desegmentLen: 0 };
-    const counted = flow.counted;
-    flow.counted = undefined;
-    let r: DissectResult;
-    if (counted && length > data.length && counted.length === length && counted.prefix === data.length) {
-      // The count-only PDU this flow asked for is complete: its head was parsed when it was asked for.
-      const body = data.subarray(counted.bodyStart, data.length);
-      r = { messages: [{ head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, body, bodyLength: length - counted.bodyStart }], desegmentOffset: 0, desegmentLen: 0 };
-    } else {
-      const pendingMethod = st.tail && !st.tail.response ? st.tail.request?.method : undefined;
-      r = dissectHttp(data, length, { endOfStream, noBody: pendingMethod === 'CONNECT' });
-    }
+    if (st.tunnel === 'opaque') return DONE;
     const p = st.current!;
+    if (counted) {
+      // A count-only PDU is complete: its head was parsed when its first bytes arrived.
+      const m: ParsedMessage = { head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, body: data, bodyLength: length - counted.bodyStart };
+      this.record(st, conv, m, frame, p);
+      this.startTunnel(st);
+      return DONE;
+    }
+    const pendingMethod = st.tail && !st.tail.response ? st.tail.request?.method : undefined;
+    const r = dissectHttp(data, length, { endOfStream, noBody: pendingMethod === 'CONNECT' });
     for (const m of r.messages) {
       if (m.head.start.kind === 'other') {
         this.events.onHeaders?.(frame, m.head.headers);
@@ -266,27 +266,30 @@ export class HttpAnalyzer {
       }
       st.protocol = 'http';
       this.record(st, conv, m, frame, p);
-      const ex = st.tail;
-      if (ex?.response?.code === 101) {
-        // Switching Protocols (e.g. WebSocket): what follows is no longer HTTP.
-        st.tunnel = 'opaque';
-        return { desegmentOffset: 0, desegmentLen: 0 };
-      }
-      if (ex?.request?.method === 'CONNECT' && ex.response && (ex.response.code ?? 0) >= 200 && (ex.response.code ?? 0) < 300) {
-        // RFC 9110 §9.3.6: after a 2xx the connection is a tunnel to the target.
-        const port = Number(/:(\d+)$/.exec(ex.request.uri ?? '')?.[1] ?? 443);
-        st.tunnel = TSHARK_TLS_PORTS.has(port) ? 'tls' : 'opaque';
-        return { desegmentOffset: 0, desegmentLen: 0 };
-      }
+      if (this.startTunnel(st)) return DONE;
     }
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
     // A body nobody keeps is only counted while it is reassembled.
-    const countOnly = !!r.bodyOnly && !this.keepBodies;
-    if (countOnly && r.incomplete) {
-      const w = r.incomplete;
-      flow.counted = { head: w.head, bodyStart: w.bodyStart, length: w.length, prefix: data.length - r.desegmentOffset };
+    const w = r.bodyOnly && !this.keepBodies ? r.incomplete : undefined;
+    const pending: CountedMessage | undefined = w ? { head: w.head, bodyStart: w.bodyStart } : undefined;
+    return { desegmentOffset: r.desegmentOffset, desegmentLen: len, pending };
+  }
+
+  /** After a message: does the connection stop carrying HTTP (101, or a 2xx answer to CONNECT)? */
+  private startTunnel(st: ConvState): boolean {
+    const ex = st.tail;
+    if (ex?.response?.code === 101) {
+      // Switching Protocols (e.g. WebSocket): what follows is no longer HTTP.
+      st.tunnel = 'opaque';
+      return true;
     }
-    return { desegmentOffset: r.desegmentOffset, desegmentLen: len, countOnly };
+    if (ex?.request?.method === 'CONNECT' && ex.response && (ex.response.code ?? 0) >= 200 && (ex.response.code ?? 0) < 300) {
+      // RFC 9110 §9.3.6: after a 2xx the connection is a tunnel to the target.
+      const port = Number(/:(\d+)$/.exec(ex.request.uri ?? '')?.[1] ?? 443);
+      st.tunnel = TSHARK_TLS_PORTS.has(port) ? 'tls' : 'opaque';
+      return true;
+    }
+    return false;
   }
 
   private record(st: ConvState, conv: TcpConversation, msg: ParsedMessage, frame: number, p: Packet): void {
@@ -340,6 +343,8 @@ export function messageHeader(m: HttpMessage, name: string): string | undefined 
 export function messageHeaders(m: HttpMessage, name: string): string[] {
   return headerValues(m, name);
 }
+
+const DONE: SubdissectorResult = Object.freeze({ desegmentOffset: 0, desegmentLen: 0 });
 
 /** Reassembly contract for TLS: ask for one more segment until the record is whole. */
 function tlsDesegment(data: Buffer): { desegmentOffset: number; desegmentLen: number } {

@@ -4,7 +4,7 @@
  * subdissectors ("desegment_offset / desegment_len"), so the same segments end up in the same
  * reassembled messages.
  */
-import { chunkedBodyEnd, contentLength, headerValue, HTTP_METHODS, isChunked, MessageHead, parseHead, parseStartLine, findLineEnd, StartLine } from './message';
+import { chunkedBodyEnd, contentLength, headerValue, HTTP_METHODS, isChunked, MessageHead, parseHead, findLineEnd } from './message';
 
 /** "Give me at least one more segment." */
 export const DESEGMENT_ONE_MORE_SEGMENT = -1;
@@ -56,8 +56,7 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
     if (lineEnd < 0 && !opts.endOfStream) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
     const lineStop = lineEnd < 0 ? Math.min(end, off + 4096) : lineEnd;
     // (A long line of body bytes is not turned into a string just to be told it is not a start line.)
-    const start = mayStartMessage(b, off, lineStop) ? parseStartLine(b.toString('latin1', off, lineStop)) : OTHER;
-    if (start.kind === 'other') {
+    if (!mayStartMessage(b, off, lineStop)) {
       // Continuation data: not a message start, nothing to reassemble. Like Wireshark, lines
       // that look like header fields (e.g. the rest of a request whose start was lost) are still
       // read as headers, up to a blank line; the result is a "message" of kind 'other'.
@@ -68,7 +67,8 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
       off = block.end;
       continue;
     }
-    const head = parseHead(b, off, end, start);
+    // A request or status line: its first word says so (parseStartLine agrees).
+    const head = parseHead(b, off, end);
     if (!head) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
     const bodyStart = head.bodyStart;
     let bodyEnd: number;
@@ -110,12 +110,14 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
   return { messages, desegmentOffset: 0, desegmentLen: 0 };
 }
 
-const OTHER: StartLine = { kind: 'other' };
 /** Longest method name Wireshark knows (BASELINE-CONTROL, UPDATEREDIRECTREF) plus the space. */
 const METHOD_PREFIX = 18;
 
 /** Could b[off, to) be a request or status line? Checks only its first word. */
 function mayStartMessage(b: Buffer, off: number, to: number): boolean {
+  // The usual two first, without making a string: "GET " and "HTTP/".
+  if (to - off >= 5 && b[off] === 0x47 && b[off + 1] === 0x45 && b[off + 2] === 0x54 && b[off + 3] === 0x20) return true;
+  if (to - off >= 5 && b[off] === 0x48 && b[off + 1] === 0x54 && b[off + 2] === 0x54 && b[off + 3] === 0x50 && b[off + 4] === 0x2f) return true;
   const stop = Math.min(to, off + METHOD_PREFIX);
   for (let i = off; i < stop; i++) {
     if (b[i] === 0x20) return HTTP_METHODS.has(b.toString('latin1', off, i));

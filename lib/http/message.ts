@@ -50,8 +50,7 @@ export function parseStartLine(line: string): StartLine {
     const sp = line.indexOf(' ');
     const version = sp < 0 ? line : line.slice(0, sp);
     const rest = sp < 0 ? '' : line.slice(sp + 1);
-    const codeText = rest.slice(0, 3);
-    const code = /^[0-9]{3}$/.test(codeText) ? Number(codeText) : undefined;
+    const code = rest.length >= 3 && isDigit(rest, 0) && isDigit(rest, 1) && isDigit(rest, 2) ? Number(rest.slice(0, 3)) : undefined;
     const phrase = rest.length > 4 ? rest.slice(4) : undefined;
     return { kind: 'response', version, code, phrase };
   }
@@ -61,12 +60,17 @@ export function parseStartLine(line: string): StartLine {
     const method = line.slice(0, sp);
     const rest = line.slice(sp + 1);
     const sp2 = rest.lastIndexOf(' ');
-    if (sp2 > 0 && rest.slice(sp2 + 1).startsWith('HTTP/')) {
+    if (sp2 > 0 && rest.startsWith('HTTP/', sp2 + 1)) {
       return { kind: 'request', method, uri: rest.slice(0, sp2), version: rest.slice(sp2 + 1) };
     }
     return { kind: 'request', method, uri: rest };
   }
   return { kind: 'other' };
+}
+
+function isDigit(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  return c >= 0x30 && c <= 0x39;
 }
 
 export interface MessageHead {
@@ -77,26 +81,42 @@ export interface MessageHead {
   bodyStart: number;
 }
 
+/** Where each header line of the head being parsed starts and ends (reused: heads are parsed one at a time). */
+const lineStarts: number[] = [];
+const lineEnds: number[] = [];
+
 /**
  * Parse the head of a message that starts at `off`. Returns undefined while the blank line that
- * ends the head has not arrived yet.
+ * ends the head has not arrived yet. The lines are found in the bytes first; the head then
+ * becomes one string, cut into fields (one conversion instead of one per line).
  */
 export function parseHead(b: Buffer, off: number, end: number, startLine?: StartLine): MessageHead | undefined {
   const first = findLineEnd(b, off, end);
   if (first < 0) return undefined;
-  const start = startLine ?? parseStartLine(b.toString('latin1', off, first));
-  const headers: Array<[string, string]> = [];
+  let n = 0;
   let pos = b[first] === 0x0d ? first + 2 : first + 1;
+  let textEnd = first;
   for (;;) {
     const e = findLineEnd(b, pos, end);
     if (e < 0) return undefined;
     const next = b[e] === 0x0d ? e + 2 : e + 1;
-    if (e === pos) return { start, headers, bodyStart: next };
-    const line = b.toString('latin1', pos, e);
-    const colon = line.indexOf(':');
-    if (colon > 0) headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+    if (e === pos) break;
+    lineStarts[n] = pos - off;
+    lineEnds[n] = e - off;
+    n++;
+    textEnd = e;
     pos = next;
   }
+  const text = b.toString('latin1', off, textEnd);
+  const start = startLine ?? parseStartLine(first === textEnd ? text : text.slice(0, first - off));
+  const headers: Array<[string, string]> = [];
+  for (let i = 0; i < n; i++) {
+    const s = lineStarts[i];
+    const e = lineEnds[i];
+    const colon = text.indexOf(':', s);
+    if (colon > s && colon < e) headers.push([text.slice(s, colon), text.slice(colon + 1, e).trim()]);
+  }
+  return { start, headers, bodyStart: b[pos] === 0x0d ? pos + 2 : pos + 1 };
 }
 
 /** Every value of a header field, in order (names compare case-insensitively). */
@@ -115,21 +135,35 @@ export function headerValue(h: { headers: Array<[string, string]> }, name: strin
   return undefined;
 }
 
-/** `k` equals the lower-case name `n` ignoring case (lengths first: no string made for most names). */
+/**
+ * `k` equals the lower-case name `n` ignoring case, without making a lower-cased copy of `k`.
+ * (Names come from latin1 text: there, toLowerCase maps exactly A–Z and À–Þ except ×.)
+ */
 function sameName(k: string, n: string): boolean {
-  return k.length === n.length && (k === n || k.toLowerCase() === n);
+  if (k.length !== n.length) return false;
+  for (let i = 0; i < k.length; i++) {
+    let c = k.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || (c >= 0xc0 && c <= 0xde && c !== 0xd7)) c |= 0x20;
+    if (c !== n.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Transfer-Encoding ends in "chunked" (RFC 9112 §6.1). */
 export function isChunked(h: MessageHead): boolean {
-  return headerValues(h, 'transfer-encoding').some((v) => /(^|,)\s*chunked\s*$/i.test(v));
+  const hs = h.headers;
+  for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], 'transfer-encoding') && /(^|,)\s*chunked\s*$/i.test(hs[i][1])) return true;
+  return false;
 }
 
-/** Content-Length as a number, or undefined when absent or invalid. */
+/** Content-Length as a number, or undefined when absent or invalid (digits only, surrounding white space allowed). */
 export function contentLength(h: MessageHead): number | undefined {
   const v = headerValue(h, 'content-length');
-  if (v === undefined || !/^\s*[0-9]+\s*$/.test(v)) return undefined;
-  return Number(v);
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  if (t.length === 0) return undefined;
+  for (let i = 0; i < t.length; i++) if (!isDigit(t, i)) return undefined;
+  return Number(t);
 }
 
 /**

@@ -16,9 +16,7 @@ import { Packet } from '../decode/packet';
 import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../decode/tcp';
 import { Queue } from '../util/queue';
 import { ConversationTable } from './table';
-import { NsTime, nstimeDelta } from '../util/time';
-
-const ZERO_TIME: NsTime = { sec: 0, nsec: 0 };
+import { NsTime, nstimeDelta, nstimeDeltaInto } from '../util/time';
 
 /** Analysis flags (Wireshark's TCP_A_*). */
 export const TA = {
@@ -192,6 +190,7 @@ export interface TcpFrameInfo {
   /** A tcp_acked record exists (Wireshark then prints the SEQ/ACK analysis subtree). */
   hasTa: boolean;
   acksFrame: number;
+  /** Time from the acknowledged segment to this ACK (0 when acksFrame is 0); part of the reused record: copy it to keep it. */
   ackRtt: NsTime;
   bytesInFlight: number;
   pushBytesSent: number;
@@ -247,7 +246,7 @@ export class TcpAnalyzer {
 
   private readonly info: TcpFrameInfo = {
     conv: undefined as unknown as TcpConversation, dir1: true, seqRel: 0, ackRel: 0, nextSeqRel: 0, flags: 0, hasTa: false, acksFrame: 0,
-    ackRtt: ZERO_TIME, bytesInFlight: 0, pushBytesSent: 0, dupAckNum: 0, dupAckFrame: 0, bogus: false, completenessBefore: 0,
+    ackRtt: { sec: 0, nsec: 0 }, bytesInFlight: 0, pushBytesSent: 0, dupAckNum: 0, dupAckFrame: 0, bogus: false, completenessBefore: 0,
   };
 
   /**
@@ -298,7 +297,8 @@ export class TcpAnalyzer {
     info.flags = 0;
     info.hasTa = false;
     info.acksFrame = 0;
-    info.ackRtt = ZERO_TIME;
+    info.ackRtt.sec = 0;
+    info.ackRtt.nsec = 0;
     info.bytesInFlight = 0;
     info.pushBytesSent = 0;
     info.dupAckNum = 0;
@@ -541,7 +541,7 @@ export class TcpAnalyzer {
         if (!matched) {
           matched = true;
           info.acksFrame = segs.frame(i);
-          info.ackRtt = nstimeDelta(p.tsSec, p.tsNsec, segs.tsSec(i), segs.tsNsec(i));
+          nstimeDeltaInto(info.ackRtt, p.tsSec, p.tsNsec, segs.tsSec(i), segs.tsNsec(i));
         }
         continue; // acknowledged: dropped
       }

@@ -17,18 +17,19 @@ export interface SubdissectorResult {
   desegmentLen: number;
   /**
    * With a byte count: the missing bytes need only be counted, not kept (e.g. a Content-Length
-   * body nobody asked to keep). The completed PDU is then handed back as the bytes seen when
-   * this was said, with the PDU's full `length`.
+   * body nobody asked to keep), because the dissector already took what it needs from the bytes
+   * it saw — and kept that here. The PDU then holds no bytes at all; when it completes, this
+   * value is handed back instead of data.
    */
-  countOnly?: boolean;
+  pending?: object;
 }
 
 /**
  * The application-layer dissector. `data` is a complete segment payload or a reassembled PDU of
- * `length` bytes (more than `data.length` only for a count-only PDU); `frame` is where it is
- * dissected; `endOfStream` is true when the data ends with a FIN.
+ * `length` bytes; `frame` is where it is dissected; `endOfStream` is true when the data ends with
+ * a FIN. For a count-only PDU `data` is empty and `pending` is what the dissector asked to keep.
  */
-export type Subdissector = (data: Buffer, length: number, frame: number, endOfStream: boolean) => SubdissectorResult;
+export type Subdissector = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object) => SubdissectorResult;
 
 export interface ReassemblyEvents {
   /**
@@ -43,7 +44,7 @@ export interface ReassemblyEvents {
 interface Fragment {
   off: number;
   len: number;
-  /** A copy of the bytes (the capture reader reuses its buffers); absent in a count-only PDU past its first fragment. */
+  /** A copy of the bytes (the capture reader reuses its buffers); absent in a count-only PDU. */
   data?: Buffer;
   frame: number;
 }
@@ -53,7 +54,7 @@ interface Msp {
   nxtpdu: number;
   /** Frame of every fragment, in arrival order. */
   frames: number[];
-  /** The fragments whose bytes are kept (all of them, or only the first of a count-only PDU). */
+  /** The fragments whose bytes are kept (none in a count-only PDU). */
   fragments: Fragment[];
   /** Length once the last fragment is known (more_frags = false). */
   totLen: number;
@@ -66,13 +67,23 @@ interface Msp {
   covered: number;
   /** Fragments beyond a gap. */
   ahead: Fragment[];
-  /** Only the first fragment's bytes are kept; the rest is counted. */
-  countOnly: boolean;
+  /** Count-only PDU: no bytes are kept; this is handed to the dissector instead (SubdissectorResult.pending). */
+  pending: object | undefined;
+  /**
+   * The bytes assembled so far, with room to grow, and how many fragments are already in it. A
+   * PDU that asks for "one more segment" again and again (binary data without a line end) is
+   * then assembled in linear time, not by copying every fragment again for each new one.
+   */
+  assembled: Buffer | undefined;
+  applied: number;
+  /** A fragment was cut at the PDU's end when applied: assemble afresh if the PDU grows. */
+  cut: boolean;
 }
 
 /** What a finished PDU keeps (never written to: a done PDU takes no fragments). */
 const NO_FRAMES: number[] = [];
 const NO_FRAGMENTS: Fragment[] = [];
+const NO_BYTES = Buffer.alloc(0);
 
 /** Larger PDUs are not reassembled (Wireshark's limit for one desegmentation request). */
 const MAX_DESEGMENT = 1024 * 1024;
@@ -126,12 +137,17 @@ export class FlowReassembler {
       const nxtseq = u32(seq + remaining);
 
       // A segment that starts exactly where an MSP starts is a retransmission of its first segment.
+      // (One pass finds that MSP, or else the one the segment falls into: the largest start ≤ seq.)
       let exact: Msp | undefined;
-      for (const m of this.msps) {
+      let msp: Msp | undefined;
+      const msps = this.msps;
+      for (let i = 0; i < msps.length; i++) {
+        const m = msps[i];
         if (m.seq === seq) {
           exact = m;
           break;
         }
+        if (seqLT(m.seq, seq) && (msp === undefined || seqGT(m.seq, msp.seq))) msp = m;
       }
       if (exact) {
         if (exact.done && !this.quiet) this.events.onRetransmittedSegment(frame, exact.finalFrame);
@@ -142,7 +158,6 @@ export class FlowReassembler {
       let anotherPduFollows = 0;
       let deseg: SubdissectorResult | undefined;
       let desegBase = pos; // where in buf the data handed to the dissector starts
-      const msp = this.lookupLE(seq);
       if (msp && msp.done && seqLT(seq, msp.nxtpdu)) {
         if (!this.quiet) this.events.onRetransmittedSegment(frame, msp.finalFrame);
         return;
@@ -161,12 +176,11 @@ export class FlowReassembler {
           this.finish(msp, frame, false);
           return;
         }
-        const data = this.assemble(msp);
-        const r = this.dissect(data, msp.totLen, frame, false);
+        const r = this.dissect(this.assemble(msp), msp.totLen, frame, false, msp.pending);
         const lastLen = len;
         const oldLen = msp.totLen - lastLen;
         // (A count-only PDU cannot grow: its bytes are gone. Its dissector never asks.)
-        if (r.desegmentLen !== 0 && r.desegmentOffset <= oldLen && !msp.countOnly) {
+        if (r.desegmentLen !== 0 && r.desegmentOffset <= oldLen && msp.pending === undefined) {
           // Still incomplete: extend the MSP (Wireshark's partial reassembly).
           msp.totLen = -1;
           if (r.desegmentLen === ONE_MORE_SEGMENT) {
@@ -186,7 +200,7 @@ export class FlowReassembler {
         if (r.desegmentLen !== 0) {
           // The reassembled data completed one PDU and started another at its end.
           const fromEnd = msp.totLen - r.desegmentOffset;
-          deseg = { desegmentOffset: 0, desegmentLen: r.desegmentLen, countOnly: r.countOnly };
+          deseg = { desegmentOffset: 0, desegmentLen: r.desegmentLen, pending: r.pending };
           desegBase = pos + lastLen - fromEnd;
         }
       } else {
@@ -212,8 +226,8 @@ export class FlowReassembler {
           } else {
             nxtpdu = u32(nxtseq + deseg.desegmentLen);
           }
-          const countOnly = !!deseg.countOnly && deseg.desegmentLen > 0;
-          const m: Msp = { seq: desegSeq, nxtpdu, frames: [], fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: [], countOnly };
+          const pending = deseg.desegmentLen > 0 ? deseg.pending : undefined;
+          const m: Msp = { seq: desegSeq, nxtpdu, frames: [], fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: NO_FRAGMENTS, pending, assembled: undefined, applied: 0, cut: false };
           // Keep the list ordered by start (it nearly always goes at the end).
           let at = this.msps.length;
           while (at > 0 && !seqLT(this.msps[at - 1].seq, m.seq)) at--;
@@ -234,7 +248,9 @@ export class FlowReassembler {
   /** The MSP with the largest start ≤ seq (Wireshark's wmem_tree_lookup32_le). */
   private lookupLE(seq: number): Msp | undefined {
     let best: Msp | undefined;
-    for (const m of this.msps) {
+    const msps = this.msps;
+    for (let i = 0; i < msps.length; i++) {
+      const m = msps[i];
       if (!seqGT(m.seq, seq) && (!best || seqGT(m.seq, best.seq))) best = m;
     }
     return best;
@@ -242,13 +258,12 @@ export class FlowReassembler {
 
   /**
    * Keep a fragment: its bytes are copied (they are a view of a buffer the capture reader will
-   * reuse), except past the first fragment of a count-only PDU. `covered` tracks the contiguous
-   * prefix.
+   * reuse), except in a count-only PDU. `covered` tracks the contiguous prefix.
    */
   private addFragment(m: Msp, frame: number, off: number, buf: Buffer, start: number, len: number, more: boolean): void {
     m.frames.push(frame);
     let f: Fragment | undefined;
-    if (!(m.countOnly && m.frames.length > 1)) {
+    if (m.pending === undefined) {
       const data = Buffer.allocUnsafe(len);
       buf.copy(data, 0, start, start + len);
       f = { off, len, frame, data };
@@ -271,6 +286,7 @@ export class FlowReassembler {
         }
       }
     } else {
+      if (m.ahead === NO_FRAGMENTS) m.ahead = [];
       m.ahead.push(f ?? { off, len, frame });
     }
   }
@@ -279,29 +295,56 @@ export class FlowReassembler {
     return m.totLen >= 0 && m.covered >= m.totLen;
   }
 
-  /** The PDU's bytes (for a count-only PDU: its first fragment, which holds what was seen). */
+  /** The PDU's bytes (none for a count-only PDU): every fragment copied in arrival order, later bytes over earlier ones. */
   private assemble(m: Msp): Buffer {
-    if (m.countOnly) return m.fragments[0].data!;
-    const out = Buffer.allocUnsafe(m.totLen); // every byte is covered by a fragment
-    for (const f of m.fragments) {
-      if (f.off < m.totLen) f.data!.copy(out, f.off, 0, Math.min(f.len, m.totLen - f.off));
+    if (m.pending !== undefined) return NO_BYTES;
+    const total = m.totLen; // every byte is covered by a fragment
+    let out = m.assembled;
+    if (out === undefined || out.length < total || m.cut) {
+      // Grow by doubling; bytes from fragments already applied carry over (unless one was cut).
+      const grown = Buffer.allocUnsafe(out === undefined ? total : Math.max(total, out.length * 2));
+      if (out !== undefined && !m.cut) out.copy(grown, 0, 0, out.length);
+      else m.applied = 0;
+      out = grown;
+      m.assembled = out;
+      m.cut = false;
     }
-    return out;
+    const frags = m.fragments;
+    for (let i = m.applied; i < frags.length; i++) {
+      const f = frags[i];
+      if (f.off + f.len > total) {
+        m.cut = true;
+        if (f.off >= total) continue;
+      }
+      f.data!.copy(out, f.off, 0, Math.min(f.len, total - f.off));
+    }
+    m.applied = frags.length;
+    return out.length === total ? out : out.subarray(0, total);
   }
 
   private finish(m: Msp, frame: number, endOfStream: boolean): void {
     m.done = true;
     m.finalFrame = frame;
+    const count = m.frames.length;
     const frames = otherFrames(m, frame);
-    if (endOfStream) this.dissect(this.assemble(m), m.totLen, frame, true);
-    this.events.onReassembled(frames, frame, m.frames.length);
+    if (endOfStream) this.dissect(this.assemble(m), m.totLen, frame, true, m.pending);
+    this.events.onReassembled(frames, frame, count);
     // Forget the bytes; keep the MSP boundary so retransmissions of its first segment are recognised.
     m.frames = NO_FRAMES;
     m.extraFrames = NO_FRAMES;
     m.fragments = NO_FRAGMENTS;
     m.ahead = NO_FRAGMENTS;
-    this.msps = this.msps.filter((x) => x === m || !x.done || seqGT(x.nxtpdu, m.seq));
-    if (this.msps.length > 8) this.msps = this.msps.slice(-8);
+    m.pending = undefined;
+    m.assembled = undefined;
+    // Finished PDUs that end before this one starts can no longer be retransmitted into; keep at most 8.
+    const msps = this.msps;
+    let k = 0;
+    for (let i = 0; i < msps.length; i++) {
+      const x = msps[i];
+      if (x === m || !x.done || seqGT(x.nxtpdu, m.seq)) msps[k++] = x;
+    }
+    msps.length = k;
+    if (k > 8) msps.splice(0, k - 8);
   }
 }
 
@@ -309,11 +352,18 @@ function u32(x: number): number {
   return x >>> 0;
 }
 
-/** The distinct frames of a PDU other than `frame` (no set needed in the usual in-order case). */
+/**
+ * The distinct frames of a PDU other than `frame`. In the usual in-order case that is its own
+ * frame list without the last entry (the PDU is being finished: the list is handed over).
+ */
 function otherFrames(m: Msp, frame: number): number[] {
   let ascending = m.extraFrames.length === 0;
   for (let i = 1; ascending && i < m.frames.length; i++) ascending = m.frames[i] > m.frames[i - 1];
-  if (ascending) return m.frames.filter((f) => f !== frame);
+  if (ascending) {
+    const f = m.frames; // strictly ascending, and no frame is later than this one
+    if (f.length && f[f.length - 1] === frame) f.pop();
+    return f;
+  }
   const set = new Set<number>(m.frames);
   for (const f of m.extraFrames) set.add(f);
   set.delete(frame);

@@ -11,7 +11,16 @@ const NS_PER_S = 1e9;
 
 /** b − a, keeping seconds and nanoseconds of the same sign (nsec is not range-checked). */
 export function nstimeDelta(bSec: number, bNsec: number, aSec: number, aNsec: number): NsTime {
-  if (bSec === aSec) return { sec: 0, nsec: bNsec - aNsec };
+  return nstimeDeltaInto({ sec: 0, nsec: 0 }, bSec, bNsec, aSec, aNsec);
+}
+
+/** nstimeDelta written into `out` (for per-packet records that are reused). */
+export function nstimeDeltaInto(out: NsTime, bSec: number, bNsec: number, aSec: number, aNsec: number): NsTime {
+  if (bSec === aSec) {
+    out.sec = 0;
+    out.nsec = bNsec - aNsec;
+    return out;
+  }
   let sec = bSec - aSec;
   let nsec = bNsec - aNsec;
   if (bSec < aSec) {
@@ -23,7 +32,9 @@ export function nstimeDelta(bSec: number, bNsec: number, aSec: number, aNsec: nu
     nsec += NS_PER_S;
     sec--;
   }
-  return { sec, nsec };
+  out.sec = sec;
+  out.nsec = nsec;
+  return out;
 }
 
 /** "S.NNNNNNNNN", with a leading '-' for negative values. */
