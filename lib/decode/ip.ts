@@ -6,17 +6,22 @@
 import { i32be, u16be } from '../util/bytes';
 import { Packet } from './packet';
 
-/** Recently seen IPv4 addresses as text: a capture has few distinct hosts, so skip re-formatting. */
-const v4Text = new Map<number, string>();
+/**
+ * Recently seen IPv4 addresses as text, in a small direct-mapped cache: a capture has few
+ * distinct hosts, so most packets skip formatting, and an array slot is cheaper than a Map.
+ */
+const V4_SLOTS = 4096;
+const v4Keys = new Int32Array(V4_SLOTS);
+const v4Text: string[] = new Array<string>(V4_SLOTS).fill('');
 
 export function formatIPv4(b: Buffer, o: number): string {
   const key = i32be(b, o);
-  let s = v4Text.get(key);
-  if (s === undefined) {
-    if (v4Text.size > 65536) v4Text.clear();
-    s = `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
-    v4Text.set(key, s);
-  }
+  const slot = (key ^ (key >>> 12) ^ (key >>> 24)) & (V4_SLOTS - 1);
+  const cached = v4Text[slot];
+  if (v4Keys[slot] === key && cached !== '') return cached;
+  const s = `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+  v4Keys[slot] = key;
+  v4Text[slot] = s;
   return s;
 }
 

@@ -32,6 +32,7 @@ export interface HttpMessage {
   version?: string;
   code?: number;
   phrase?: string;
+  /** Header fields in order, names as sent (made from the head when first read; assigning replaces them). */
   headers: Array<[string, string]>;
   /** Body length on the wire after de-chunking (before content decoding). */
   bodyLength: number;
@@ -308,30 +309,67 @@ export class HttpAnalyzer {
   }
 
   private emit(msg: ParsedMessage, frame: number, p: Packet, conv: TcpConversation | undefined, ex: HttpExchange): void {
-    const head = msg.head;
-    const isRequest = head.start.kind === 'request';
-    const m: HttpMessage = {
-      frame,
-      stream: conv ? conv.stream : -1,
-      conv,
-      isRequest,
-      method: head.start.method,
-      uri: head.start.uri,
-      version: head.start.version,
-      code: head.start.code,
-      phrase: head.start.phrase,
-      headers: head.headers,
-      bodyLength: msg.bodyLength,
-      body: this.keepBodies ? Buffer.from(msg.body) : undefined,
-      tsSec: p.tsSec,
-      tsNsec: p.tsNsec,
-      frames: [frame],
-      exchange: ex,
-    };
-    if (isRequest) ex.request = m;
+    const m = new Message(msg, frame, conv, p, ex, this.keepBodies);
+    if (m.isRequest) ex.request = m;
     else ex.response = m;
     this.events.onMessage?.(m);
   }
+
+}
+
+/**
+ * An HttpMessage as the analyzer makes it. Its header fields come from the head's text when first
+ * read (see TextHead), so a message nobody looks into costs no strings per field. (`headers` is
+ * an accessor: an object spread of a message leaves it out.)
+ */
+class Message implements HttpMessage {
+  readonly frame: number;
+  readonly stream: number;
+  readonly conv: TcpConversation | undefined;
+  readonly isRequest: boolean;
+  readonly method: string | undefined;
+  readonly uri: string | undefined;
+  readonly version: string | undefined;
+  readonly code: number | undefined;
+  readonly phrase: string | undefined;
+  readonly bodyLength: number;
+  readonly body: Buffer | undefined;
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  readonly frames: number[];
+  readonly exchange: HttpExchange;
+  private readonly head: MessageHead;
+
+  constructor(msg: ParsedMessage, frame: number, conv: TcpConversation | undefined, p: Packet, ex: HttpExchange, keepBody: boolean) {
+    const head = msg.head;
+    const start = head.start;
+    this.frame = frame;
+    this.stream = conv ? conv.stream : -1;
+    this.conv = conv;
+    this.isRequest = start.kind === 'request';
+    this.method = start.method;
+    this.uri = start.uri;
+    this.version = start.version;
+    this.code = start.code;
+    this.phrase = start.phrase;
+    this.bodyLength = msg.bodyLength;
+    this.body = keepBody ? Buffer.from(msg.body) : undefined;
+    this.tsSec = p.tsSec;
+    this.tsNsec = p.tsNsec;
+    this.frames = [frame];
+    this.exchange = ex;
+    this.head = head;
+  }
+
+  get headers(): Array<[string, string]> {
+    return this.head.headers;
+  }
+
+  /** Replace the fields (e.g. with an empty list, to let them go). */
+  set headers(fields: Array<[string, string]>) {
+    this.head.headers = fields;
+  }
+
 }
 
 /** The first value of a header field (case-insensitive name). */

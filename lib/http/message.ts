@@ -75,53 +75,130 @@ function isDigit(s: string, i: number): boolean {
 
 export interface MessageHead {
   start: StartLine;
-  /** Header fields in order, names as sent. */
+  /** Header fields in order, names as sent. (A parsed head makes them on first use: see TextHead.) */
   headers: Array<[string, string]>;
   /** Offset just past the blank line that ends the head. */
   bodyStart: number;
 }
 
-/** Where each header line of the head being parsed starts and ends (reused: heads are parsed one at a time). */
-const lineStarts: number[] = [];
-const lineEnds: number[] = [];
+/**
+ * A head as parsed from bytes: its text is kept whole and the header fields are cut out of it
+ * only when asked for. Framing (Content-Length, Transfer-Encoding, Connection) reads single
+ * values straight from the text, so a message nobody looks at costs one string, not two per
+ * field.
+ */
+export class TextHead implements MessageHead {
+  private fields: Array<[string, string]> | undefined = undefined;
+
+  constructor(
+    readonly start: StartLine,
+    /** From the start of the start line to the end of the last header line (terminators inside). */
+    private readonly text: string,
+    /** Where the first header line starts in `text` (past its end when there are none). */
+    private readonly firstField: number,
+    readonly bodyStart: number,
+  ) {}
+
+  get headers(): Array<[string, string]> {
+    if (this.fields === undefined) {
+      const out: Array<[string, string]> = [];
+      this.scan(undefined, out);
+      this.fields = out;
+    }
+    return this.fields;
+  }
+
+  /** Replace the fields (e.g. with an empty list, to let them go). */
+  set headers(fields: Array<[string, string]>) {
+    this.fields = fields;
+  }
+
+  /** Values of the fields named `lower` (a lower-case name), in order; all fields when `lower` is undefined. */
+  values(lower: string, firstOnly: boolean): string[] {
+    const out: string[] = [];
+    if (this.fields !== undefined) {
+      for (const [k, v] of this.fields) if (sameName(k, lower) && (out.push(v), firstOnly)) break;
+      return out;
+    }
+    this.scan(lower, undefined, out, firstOnly);
+    return out;
+  }
+
+  /**
+   * Walk the header lines: a line is a field when it has a colon after at least one character;
+   * the value is trimmed like String.prototype.trim (for latin1 text: TAB, LF, VT, FF, CR, SP, NBSP).
+   */
+  private scan(lower: string | undefined, fields?: Array<[string, string]>, values?: string[], firstOnly = false): void {
+    const text = this.text;
+    const len = text.length;
+    let s = this.firstField;
+    // The next colon at or after s (len: none). Kept across lines, so lines without a colon do
+    // not send each search to the end of the text: the walk stays linear whatever the head holds.
+    let colon = -1;
+    while (s < len) {
+      let nl = text.indexOf('\n', s);
+      if (nl < 0) nl = len;
+      // CRLF or bare LF, as findLineEnd decided (the text's last line has no terminator).
+      const e = nl < len && nl > s && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      if (colon < s) {
+        colon = text.indexOf(':', s);
+        if (colon < 0) colon = len;
+      }
+      if (colon > s && colon < e && (lower === undefined || nameIs(text, s, colon, lower))) {
+        let a = colon + 1;
+        let z = e;
+        while (a < z && isTrimSpace(text.charCodeAt(a))) a++;
+        while (z > a && isTrimSpace(text.charCodeAt(z - 1))) z--;
+        const value = text.slice(a, z);
+        if (fields) fields.push([text.slice(s, colon), value]);
+        else {
+          values!.push(value);
+          if (firstOnly) return;
+        }
+      }
+      s = nl + 1;
+    }
+  }
+}
+
+function isTrimSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+}
+
+/** text[s, colon) equals the lower-case name, ignoring case as sameName does. */
+function nameIs(text: string, s: number, colon: number, lower: string): boolean {
+  if (colon - s !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) if (foldCase(text.charCodeAt(s + i)) !== lower.charCodeAt(i)) return false;
+  return true;
+}
 
 /**
  * Parse the head of a message that starts at `off`. Returns undefined while the blank line that
- * ends the head has not arrived yet. The lines are found in the bytes first; the head then
- * becomes one string, cut into fields (one conversion instead of one per line).
+ * ends the head has not arrived yet. The lines are found in the bytes; the head then becomes one
+ * string (one conversion instead of one per line), cut into fields when they are asked for.
  */
 export function parseHead(b: Buffer, off: number, end: number, startLine?: StartLine): MessageHead | undefined {
   const first = findLineEnd(b, off, end);
   if (first < 0) return undefined;
-  let n = 0;
-  let pos = b[first] === 0x0d ? first + 2 : first + 1;
+  const firstField = b[first] === 0x0d ? first + 2 : first + 1;
+  let pos = firstField;
   let textEnd = first;
   for (;;) {
     const e = findLineEnd(b, pos, end);
     if (e < 0) return undefined;
-    const next = b[e] === 0x0d ? e + 2 : e + 1;
     if (e === pos) break;
-    lineStarts[n] = pos - off;
-    lineEnds[n] = e - off;
-    n++;
     textEnd = e;
-    pos = next;
+    pos = b[e] === 0x0d ? e + 2 : e + 1;
   }
   const text = b.toString('latin1', off, textEnd);
   const start = startLine ?? parseStartLine(first === textEnd ? text : text.slice(0, first - off));
-  const headers: Array<[string, string]> = [];
-  for (let i = 0; i < n; i++) {
-    const s = lineStarts[i];
-    const e = lineEnds[i];
-    const colon = text.indexOf(':', s);
-    if (colon > s && colon < e) headers.push([text.slice(s, colon), text.slice(colon + 1, e).trim()]);
-  }
-  return { start, headers, bodyStart: b[pos] === 0x0d ? pos + 2 : pos + 1 };
+  return new TextHead(start, text, firstField - off, b[pos] === 0x0d ? pos + 2 : pos + 1);
 }
 
 /** Every value of a header field, in order (names compare case-insensitively). */
 export function headerValues(h: { headers: Array<[string, string]> }, name: string): string[] {
   const n = name.toLowerCase();
+  if (h instanceof TextHead) return h.values(n, false);
   const out: string[] = [];
   const hs = h.headers;
   for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], n)) out.push(hs[i][1]);
@@ -130,6 +207,7 @@ export function headerValues(h: { headers: Array<[string, string]> }, name: stri
 
 export function headerValue(h: { headers: Array<[string, string]> }, name: string): string | undefined {
   const n = name.toLowerCase();
+  if (h instanceof TextHead) return h.values(n, true)[0];
   const hs = h.headers;
   for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], n)) return hs[i][1];
   return undefined;
@@ -141,18 +219,17 @@ export function headerValue(h: { headers: Array<[string, string]> }, name: strin
  */
 function sameName(k: string, n: string): boolean {
   if (k.length !== n.length) return false;
-  for (let i = 0; i < k.length; i++) {
-    let c = k.charCodeAt(i);
-    if ((c >= 0x41 && c <= 0x5a) || (c >= 0xc0 && c <= 0xde && c !== 0xd7)) c |= 0x20;
-    if (c !== n.charCodeAt(i)) return false;
-  }
+  for (let i = 0; i < k.length; i++) if (foldCase(k.charCodeAt(i)) !== n.charCodeAt(i)) return false;
   return true;
+}
+
+function foldCase(c: number): number {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0xc0 && c <= 0xde && c !== 0xd7) ? c | 0x20 : c;
 }
 
 /** Transfer-Encoding ends in "chunked" (RFC 9112 §6.1). */
 export function isChunked(h: MessageHead): boolean {
-  const hs = h.headers;
-  for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], 'transfer-encoding') && /(^|,)\s*chunked\s*$/i.test(hs[i][1])) return true;
+  for (const v of headerValues(h, 'transfer-encoding')) if (/(^|,)\s*chunked\s*$/i.test(v)) return true;
   return false;
 }
 
