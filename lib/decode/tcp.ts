@@ -8,15 +8,31 @@ import { TcpHeader, TcpOption } from './packet';
 /** Shared by every header without options (never mutated). */
 const NO_OPTIONS: TcpOption[] = Object.freeze([]) as unknown as TcpOption[];
 
-export const TH_FIN = 0x001;
-export const TH_SYN = 0x002;
-export const TH_RST = 0x004;
-export const TH_PUSH = 0x008;
-export const TH_ACK = 0x010;
-export const TH_URG = 0x020;
-export const TH_ECE = 0x040;
-export const TH_CWR = 0x080;
-export const TH_AE = 0x100;
+/**
+ * The TCP flag bits (RFC 9293 §3.1; AE: RFC 9768). A const enum, so per-packet code gets the
+ * numbers written in place (a property read on another module's exports costs on every packet);
+ * TH_* are the same values as ordinary exports.
+ */
+export const enum Th {
+  FIN = 0x001,
+  SYN = 0x002,
+  RST = 0x004,
+  PUSH = 0x008,
+  ACK = 0x010,
+  URG = 0x020,
+  ECE = 0x040,
+  CWR = 0x080,
+  AE = 0x100,
+}
+export const TH_FIN = Th.FIN;
+export const TH_SYN = Th.SYN;
+export const TH_RST = Th.RST;
+export const TH_PUSH = Th.PUSH;
+export const TH_ACK = Th.ACK;
+export const TH_URG = Th.URG;
+export const TH_ECE = Th.ECE;
+export const TH_CWR = Th.CWR;
+export const TH_AE = Th.AE;
 
 export function emptyTcpHeader(): TcpHeader {
   return {

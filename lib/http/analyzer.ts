@@ -4,8 +4,8 @@
  * later layers can say "this is HTTPS, not HTTP".
  */
 import { Packet } from '../decode/packet';
-import { TH_FIN } from '../decode/tcp';
-import { TA, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
+import { Th } from '../decode/tcp';
+import { Ta, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler } from '../tcp/reassembly';
 import { DissectResult, dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, ParsedMessage } from './dissect';
 import { HTTP_METHODS, headerValues, MessageHead } from './message';
@@ -205,7 +205,7 @@ export class HttpAnalyzer {
       this.noteClosing(st, conv, p.frame);
       if (st.forgotten) return;
     }
-    const fin = (h.flags & TH_FIN) !== 0;
+    const fin = (h.flags & Th.FIN) !== 0;
     const complete = p.payloadCaptured >= h.payloadLen;
     if (!st.decided && h.payloadLen > 0 && p.payloadCaptured > 0) {
       const end = p.payloadOffset + p.payloadCaptured;
@@ -220,11 +220,11 @@ export class HttpAnalyzer {
     if (!st.flows) return;
     // Like Wireshark ("do not call subdissectors for error packets"), a retransmitted segment's
     // bytes are not handed to HTTP (out-of-order ones are); a snaplen-cut payload cannot be.
-    const usable = complete && !(t.flags & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION));
+    const usable = complete && !(t.flags & (Ta.RETRANSMISSION | Ta.SPURIOUS_RETRANSMISSION));
     const len = usable ? h.payloadLen : 0;
     if (len === 0 && !fin) return;
     st.current = p;
-    st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, p.bytes, p.payloadOffset, len, fin, (t.flags & TA.OUT_OF_ORDER) !== 0, (t.flags & TA.FAST_RETRANSMISSION) !== 0);
+    st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, p.bytes, p.payloadOffset, len, fin, (t.flags & Ta.OUT_OF_ORDER) !== 0, (t.flags & Ta.FAST_RETRANSMISSION) !== 0);
     st.current = undefined;
   }
 

@@ -13,32 +13,61 @@
  * differences are printed, as unsigned values.
  */
 import { Packet } from '../decode/packet';
-import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN } from '../decode/tcp';
+import { Th } from '../decode/tcp';
 import { Queue } from '../util/queue';
 import { ConversationTable } from './table';
 import { NsTime, nstimeDelta, nstimeDeltaInto } from '../util/time';
 
-/** Analysis flags (Wireshark's TCP_A_*). */
+/**
+ * Analysis flags (Wireshark's TCP_A_*), as a const enum for the per-packet code (numbers written
+ * in place) and as the object TA for everyone else.
+ */
+export const enum Ta {
+  RETRANSMISSION = 0x0001,
+  LOST_PACKET = 0x0002,
+  ACK_LOST_PACKET = 0x0004,
+  KEEP_ALIVE = 0x0008,
+  DUPLICATE_ACK = 0x0010,
+  ZERO_WINDOW = 0x0020,
+  ZERO_WINDOW_PROBE = 0x0040,
+  ZERO_WINDOW_PROBE_ACK = 0x0080,
+  KEEP_ALIVE_ACK = 0x0100,
+  OUT_OF_ORDER = 0x0200,
+  FAST_RETRANSMISSION = 0x0400,
+  WINDOW_UPDATE = 0x0800,
+  WINDOW_FULL = 0x1000,
+  REUSED_PORTS = 0x2000,
+  SPURIOUS_RETRANSMISSION = 0x4000,
+}
+
 export const TA = {
-  RETRANSMISSION: 0x0001,
-  LOST_PACKET: 0x0002,
-  ACK_LOST_PACKET: 0x0004,
-  KEEP_ALIVE: 0x0008,
-  DUPLICATE_ACK: 0x0010,
-  ZERO_WINDOW: 0x0020,
-  ZERO_WINDOW_PROBE: 0x0040,
-  ZERO_WINDOW_PROBE_ACK: 0x0080,
-  KEEP_ALIVE_ACK: 0x0100,
-  OUT_OF_ORDER: 0x0200,
-  FAST_RETRANSMISSION: 0x0400,
-  WINDOW_UPDATE: 0x0800,
-  WINDOW_FULL: 0x1000,
-  REUSED_PORTS: 0x2000,
-  SPURIOUS_RETRANSMISSION: 0x4000,
+  RETRANSMISSION: Ta.RETRANSMISSION,
+  LOST_PACKET: Ta.LOST_PACKET,
+  ACK_LOST_PACKET: Ta.ACK_LOST_PACKET,
+  KEEP_ALIVE: Ta.KEEP_ALIVE,
+  DUPLICATE_ACK: Ta.DUPLICATE_ACK,
+  ZERO_WINDOW: Ta.ZERO_WINDOW,
+  ZERO_WINDOW_PROBE: Ta.ZERO_WINDOW_PROBE,
+  ZERO_WINDOW_PROBE_ACK: Ta.ZERO_WINDOW_PROBE_ACK,
+  KEEP_ALIVE_ACK: Ta.KEEP_ALIVE_ACK,
+  OUT_OF_ORDER: Ta.OUT_OF_ORDER,
+  FAST_RETRANSMISSION: Ta.FAST_RETRANSMISSION,
+  WINDOW_UPDATE: Ta.WINDOW_UPDATE,
+  WINDOW_FULL: Ta.WINDOW_FULL,
+  REUSED_PORTS: Ta.REUSED_PORTS,
+  SPURIOUS_RETRANSMISSION: Ta.SPURIOUS_RETRANSMISSION,
 } as const;
 
-/** Conversation completeness bits (tcp.completeness). */
-export const COMPLETENESS = { SYN: 1, SYN_ACK: 2, ACK: 4, DATA: 8, FIN: 16, RST: 32 } as const;
+/** Conversation completeness bits (tcp.completeness); the const enum is for per-packet code. */
+export const enum Completeness {
+  SYN = 1,
+  SYN_ACK = 2,
+  ACK = 4,
+  DATA = 8,
+  FIN = 16,
+  RST = 32,
+}
+export const COMPLETENESS = { SYN: Completeness.SYN, SYN_ACK: Completeness.SYN_ACK, ACK: Completeness.ACK, DATA: Completeness.DATA, FIN: Completeness.FIN, RST: Completeness.RST } as const;
 
 /** Wireshark stops remembering unacknowledged segments past this many per flow. */
 const MAX_UNACKED_SEGMENTS = 10000;
@@ -271,17 +300,17 @@ export class TcpAnalyzer {
     let taFlags = 0;
 
     // Port reuse: a new SYN whose ISN differs from the conversation's starts a new conversation.
-    if (!isNew && (flags & (TH_SYN | TH_ACK)) === TH_SYN && fwd.baseSeqSet && (h.seq | 0) !== fwd.baseSeq) {
+    if (!isNew && (flags & (Th.SYN | Th.ACK)) === Th.SYN && fwd.baseSeqSet && (h.seq | 0) !== fwd.baseSeq) {
       conv = this.newConversation(hash, p, conv);
       isNew = true;
       dir1 = true;
       fwd = conv.flow1;
-      taFlags |= TA.REUSED_PORTS;
+      taFlags |= Ta.REUSED_PORTS;
     }
     conv.lastFrame = p.frame;
     const rev = dir1 ? conv.flow2 : conv.flow1;
-    if (flags & TH_FIN) fwd.finSeen = true;
-    if (!conv.closedAt && (flags & TH_RST || (fwd.finSeen && rev.finSeen))) {
+    if (flags & Th.FIN) fwd.finSeen = true;
+    if (!conv.closedAt && (flags & Th.RST || (fwd.finSeen && rev.finSeen))) {
       conv.closedAt = p.frame;
       if (this.evictClosedAfter) this.closed.push(conv);
     }
@@ -309,9 +338,9 @@ export class TcpAnalyzer {
     if (info.bogus) return info;
 
     // Window scale (RFC 7323 §2.2): only in effect when both SYNs carry the option.
-    if (flags & TH_SYN) {
+    if (flags & Th.SYN) {
       if (h.wscale !== undefined) fwd.winScale = Math.min(h.wscale, 14);
-      if (flags & TH_ACK) {
+      if (flags & Th.ACK) {
         if (h.wscale === undefined || rev.winScale === -2) {
           fwd.winScale = -2;
           rev.winScale = -2;
@@ -323,21 +352,21 @@ export class TcpAnalyzer {
       }
     }
     let window = h.window;
-    if (!(flags & TH_SYN) && fwd.winScale >= 0) window = window * (1 << fwd.winScale); // ≤ 65535 × 2^14: exact
+    if (!(flags & Th.SYN) && fwd.winScale >= 0) window = window * (1 << fwd.winScale); // ≤ 65535 × 2^14: exact
 
     // iRTT: first SYN → the ACK that completes the handshake.
-    if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) {
+    if ((flags & (Th.SYN | Th.ACK)) === Th.SYN) {
       conv.synSeen = true;
       conv.synSec = p.tsSec;
       conv.synNsec = p.tsNsec;
     }
-    if ((flags & (TH_SYN | TH_ACK)) === TH_ACK && !conv.irtt && conv.synSeen) {
+    if ((flags & (Th.SYN | Th.ACK)) === Th.ACK && !conv.irtt && conv.synSeen) {
       conv.irtt = nstimeDelta(p.tsSec, p.tsNsec, conv.synSec, conv.synNsec);
     }
     // Accurate ECN (RFC 9768): SYN with AE+CWR+ECE, answered by a SYN-ACK with an ACE code point.
-    if (flags & TH_SYN) {
+    if (flags & Th.SYN) {
       const ace = (flags >> 6) & 7;
-      if (!(flags & TH_ACK)) conv.accEcnSyn = ace === 7;
+      if (!(flags & Th.ACK)) conv.accEcnSyn = ace === 7;
       else conv.accEcn = conv.accEcnSyn && ace !== 0 && ace !== 1 && ace !== 7;
     }
 
@@ -346,8 +375,8 @@ export class TcpAnalyzer {
     fwd.sackedBytes = sacked;
     this.analyzeSequence(p, h.seq | 0, h.ack | 0, h.payloadLen, flags, window, fwd, rev, info, taFlags);
     info.seqRel = u32(h.seq - fwd.baseSeq);
-    info.ackRel = flags & TH_ACK ? u32(h.ack - rev.baseSeq) : 0;
-    const nxt = h.seq + h.payloadLen + (flags & (TH_SYN | TH_FIN) ? 1 : 0);
+    info.ackRel = flags & Th.ACK ? u32(h.ack - rev.baseSeq) : 0;
+    const nxt = h.seq + h.payloadLen + (flags & (Th.SYN | Th.FIN) ? 1 : 0);
     info.nextSeqRel = u32(nxt - fwd.baseSeq);
     return info;
   }
@@ -381,66 +410,66 @@ export class TcpAnalyzer {
 
     // The ISN of this flow: from the SYN, else assume the first segment we see is byte 1.
     if (!fwd.baseSeqSet) {
-      fwd.baseSeq = flags & TH_SYN ? seq : (seq - 1) | 0;
+      fwd.baseSeq = flags & Th.SYN ? seq : (seq - 1) | 0;
       fwd.baseSeqSet = true;
     }
     // The other flow's ISN from the first ACK we see (usually the SYN/ACK's ack - 1).
-    if (!rev.baseSeqSet && flags & TH_ACK) {
+    if (!rev.baseSeqSet && flags & Th.ACK) {
       rev.baseSeq = (ack - 1) | 0;
       rev.baseSeqSet = true;
     }
-    if (flags & TH_ACK) rev.validBif = true;
+    if (flags & Th.ACK) rev.validBif = true;
 
-    const noSFR = (flags & (TH_SYN | TH_FIN | TH_RST)) === 0;
+    const noSFR = (flags & (Th.SYN | Th.FIN | Th.RST)) === 0;
     finishedFwd: {
       // Zero window probe: one byte at the next expected sequence number into a closed window.
       if (seglen === 1 && seq === fwd.nextseq && rev.window === 0) {
-        ta |= TA.ZERO_WINDOW_PROBE;
+        ta |= Ta.ZERO_WINDOW_PROBE;
         hasTa = true;
         break finishedFwd;
       }
       // Zero window: window 0 on a segment that is not SYN/FIN/RST.
       if (window === 0 && noSFR) {
-        ta |= TA.ZERO_WINDOW;
+        ta |= Ta.ZERO_WINDOW;
         hasTa = true;
       }
       // Previous segment not captured: sequence number beyond what we expected.
-      if (fwd.nextseq && seqGT(seq, fwd.nextseq) && (flags & TH_RST) === 0) {
-        ta |= TA.LOST_PACKET;
+      if (fwd.nextseq && seqGT(seq, fwd.nextseq) && (flags & Th.RST) === 0) {
+        ta |= Ta.LOST_PACKET;
         hasTa = true;
         fwd.validBif = false;
       }
       // Keep-alive: 0 or 1 byte starting one byte before the next expected sequence number.
       if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextseq - 1) | 0) && noSFR) {
-        ta |= TA.KEEP_ALIVE;
+        ta |= Ta.KEEP_ALIVE;
         hasTa = true;
       }
       // Window update: no data, same seq/ack, a different non-zero window.
       if (seglen === 0 && window && window !== fwd.window && seq === fwd.nextseq && ack === fwd.lastack && noSFR) {
-        ta |= TA.WINDOW_UPDATE;
+        ta |= Ta.WINDOW_UPDATE;
         hasTa = true;
       }
       // Window full: data that fills the receiver's advertised window exactly.
       if (seglen > 0 && rev.winScale !== -1 && ((seq + seglen) | 0) === ((rev.lastack + rev.window) | 0) && noSFR) {
-        ta |= TA.WINDOW_FULL;
+        ta |= Ta.WINDOW_FULL;
         hasTa = true;
       }
       // Keep-alive ACK: repeats the previous ACK after a keep-alive from the other side.
-      if (seglen === 0 && window && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && rev.lastSegmentFlags & TA.KEEP_ALIVE && noSFR) {
-        ta |= TA.KEEP_ALIVE_ACK;
+      if (seglen === 0 && window && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && rev.lastSegmentFlags & Ta.KEEP_ALIVE && noSFR) {
+        ta |= Ta.KEEP_ALIVE_ACK;
         hasTa = true;
         break finishedFwd;
       }
       // Zero window probe ACK.
-      if (seglen === 0 && window === 0 && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && rev.lastSegmentFlags & TA.ZERO_WINDOW_PROBE && noSFR) {
-        ta |= TA.ZERO_WINDOW_PROBE_ACK;
+      if (seglen === 0 && window === 0 && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && rev.lastSegmentFlags & Ta.ZERO_WINDOW_PROBE && noSFR) {
+        ta |= Ta.ZERO_WINDOW_PROBE_ACK;
         hasTa = true;
         break finishedFwd;
       }
       // Duplicate ACK: no data, same window, seq and ack as the previous segment.
       if (seglen === 0 && window && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && noSFR) {
         fwd.dupacknum = fwd.dupacknum === -1 ? 1 : fwd.dupacknum + 1; // -1: see "ACKed segment that wasn't captured"
-        ta |= TA.DUPLICATE_ACK;
+        ta |= Ta.DUPLICATE_ACK;
         hasTa = true;
         info.dupAckNum = fwd.dupacknum;
         info.dupAckFrame = fwd.lastnondupack;
@@ -454,27 +483,27 @@ export class TcpAnalyzer {
     // ACKed segment that wasn't captured: acknowledges beyond anything seen from the other side.
     // Said once per gap: the boundary jumps to the highest sequence number seen, and while the
     // other side sends only pure ACKs, its dupacknum = -1 remembers that it was already said.
-    if (rev.maxseqtobeacked && seqGT(ack, rev.maxseqtobeacked) && flags & TH_ACK) {
+    if (rev.maxseqtobeacked && seqGT(ack, rev.maxseqtobeacked) && flags & Th.ACK) {
       hasTa = true;
       if (seqGT(rev.nextseq, rev.maxseqtobeacked)) {
         rev.maxseqtobeacked = rev.nextseq;
-        ta |= TA.ACK_LOST_PACKET;
+        ta |= Ta.ACK_LOST_PACKET;
       } else {
-        if (rev.dupacknum === 0) ta |= TA.ACK_LOST_PACKET;
+        if (rev.dupacknum === 0) ta |= Ta.ACK_LOST_PACKET;
         rev.dupacknum = -1;
       }
     }
 
     // Retransmission, fast retransmission, spurious retransmission, out-of-order.
-    if (seglen > 0 || flags & (TH_SYN | TH_FIN)) {
+    if (seglen > 0 || flags & (Th.SYN | Th.FIN)) {
       const seqNotAdvanced = fwd.nextseq !== 0 && seqLT(seq, fwd.nextseq);
       classify: {
-        if (ta & TA.KEEP_ALIVE) break classify;
+        if (ta & Ta.KEEP_ALIVE) break classify;
         // Fast retransmission: ≥2 duplicate ACKs asked for exactly this segment within 20 ms.
         // (Wireshark holds these differences in unsigned 64-bit integers: negative is "huge".)
         let t = nsDelta(p.tsSec, p.tsNsec, rev.lastackSec, rev.lastackNsec);
         if (seqNotAdvanced && rev.dupacknum >= 2 && rev.lastack === seq && t >= 0 && t < 20000000) {
-          ta |= TA.FAST_RETRANSMISSION;
+          ta |= Ta.FAST_RETRANSMISSION;
           hasTa = true;
           break classify;
         }
@@ -482,35 +511,35 @@ export class TcpAnalyzer {
         t = nsDelta(p.tsSec, p.tsNsec, fwd.nextseqSec, fwd.nextseqNsec);
         const conv = info.conv;
         const oooThreshold = conv.irtt ? conv.irtt.sec * 1e9 + conv.irtt.nsec : 3000000;
-        if (seqNotAdvanced && t >= 0 && t < oooThreshold && fwd.nextseq !== ((seq + seglen + (flags & (TH_SYN | TH_FIN) ? 1 : 0)) | 0)) {
-          ta |= TA.OUT_OF_ORDER;
+        if (seqNotAdvanced && t >= 0 && t < oooThreshold && fwd.nextseq !== ((seq + seglen + (flags & (Th.SYN | Th.FIN) ? 1 : 0)) | 0)) {
+          ta |= Ta.OUT_OF_ORDER;
           hasTa = true;
           break classify;
         }
         // Spurious retransmission: all of it was already acknowledged.
         if (seglen > 0 && rev.lastack && seqLE(seq + seglen, rev.lastack)) {
-          ta |= TA.SPURIOUS_RETRANSMISSION;
+          ta |= Ta.SPURIOUS_RETRANSMISSION;
           hasTa = true;
           break classify;
         }
         if (seqNotAdvanced) {
-          ta |= TA.RETRANSMISSION;
+          ta |= Ta.RETRANSMISSION;
           hasTa = true;
         }
       }
     }
 
     let nextseq = (seq + seglen) | 0;
-    if ((seglen || flags & (TH_SYN | TH_FIN)) && fwd.segments.length < MAX_UNACKED_SEGMENTS) {
-      if (flags & (TH_SYN | TH_FIN)) nextseq = (nextseq + 1) | 0;
+    if ((seglen || flags & (Th.SYN | Th.FIN)) && fwd.segments.length < MAX_UNACKED_SEGMENTS) {
+      if (flags & (Th.SYN | Th.FIN)) nextseq = (nextseq + 1) | 0;
       fwd.segments.push(p.frame, seq, nextseq, p.tsSec, p.tsNsec);
-    } else if (flags & (TH_SYN | TH_FIN)) {
+    } else if (flags & (Th.SYN | Th.FIN)) {
       nextseq = (nextseq + 1) | 0;
     }
 
     // Highest sequence number seen (a zero-window probe does not advance it).
     if (seqGT(nextseq, fwd.nextseq) || !fwd.nextseq) {
-      if (!(ta & TA.ZERO_WINDOW_PROBE)) {
+      if (!(ta & Ta.ZERO_WINDOW_PROBE)) {
         fwd.nextseq = nextseq;
         fwd.nextseqFrame = p.frame;
         fwd.nextseqSec = p.tsSec;
@@ -519,7 +548,7 @@ export class TcpAnalyzer {
     }
     // Highest contiguous sequence number seen.
     if (seq === fwd.maxseqtobeacked || !fwd.maxseqtobeacked) {
-      if (!(ta & TA.ZERO_WINDOW_PROBE)) fwd.maxseqtobeacked = fwd.nextseq;
+      if (!(ta & Ta.ZERO_WINDOW_PROBE)) fwd.maxseqtobeacked = fwd.nextseq;
     }
 
     fwd.window = window;
@@ -567,16 +596,16 @@ export class TcpAnalyzer {
       // The SYN/FIN sequence number this segment consumes is not a byte in flight, nor are bytes
       // the receiver reported in its latest SACK blocks (Wireshark counts D-SACK blocks too).
       let inFlight = u32(last - first);
-      if (flags & (TH_SYN | TH_FIN)) inFlight = u32(inFlight - 1);
+      if (flags & (Th.SYN | Th.FIN)) inFlight = u32(inFlight - 1);
       inFlight = u32(inFlight - rev.sackedBytes);
       if (inFlight > 0 && inFlight < 2000000000) {
         hasTa = true;
         info.bytesInFlight = inFlight;
       }
-      if (flags & TH_PUSH && !fwd.pushSetLast) {
+      if (flags & Th.PUSH && !fwd.pushSetLast) {
         fwd.pushBytesSent += seglen;
         fwd.pushSetLast = true;
-      } else if (flags & TH_PUSH && fwd.pushSetLast) {
+      } else if (flags & Th.PUSH && fwd.pushSetLast) {
         fwd.pushBytesSent = seglen;
         fwd.pushSetLast = true;
       } else if (fwd.pushSetLast) {
@@ -600,7 +629,7 @@ export class TcpAnalyzer {
  */
 function updateCompleteness(conv: TcpConversation, flags: number, seglen: number, isNew: boolean): void {
   if (isNew) {
-    if ((flags & (TH_SYN | TH_ACK)) === TH_SYN) conv.completeness |= COMPLETENESS.SYN;
+    if ((flags & (Th.SYN | Th.ACK)) === Th.SYN) conv.completeness |= Completeness.SYN;
     return;
   }
   conv.completeness |= completenessBits(flags, seglen);
@@ -608,9 +637,9 @@ function updateCompleteness(conv: TcpConversation, flags: number, seglen: number
 
 export function completenessBits(flags: number, seglen: number): number {
   let c = 0;
-  if ((flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) c |= COMPLETENESS.SYN_ACK;
-  else if ((flags & (TH_SYN | TH_ACK)) === TH_ACK) c |= seglen > 0 ? COMPLETENESS.DATA : COMPLETENESS.ACK;
-  if (flags & TH_FIN) c |= COMPLETENESS.FIN;
-  if (flags & TH_RST) c |= COMPLETENESS.RST;
+  if ((flags & (Th.SYN | Th.ACK)) === (Th.SYN | Th.ACK)) c |= Completeness.SYN_ACK;
+  else if ((flags & (Th.SYN | Th.ACK)) === Th.ACK) c |= seglen > 0 ? Completeness.DATA : Completeness.ACK;
+  if (flags & Th.FIN) c |= Completeness.FIN;
+  if (flags & Th.RST) c |= Completeness.RST;
   return c;
 }
