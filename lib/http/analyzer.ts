@@ -6,7 +6,7 @@
 import { Packet } from '../decode/packet';
 import { Th } from '../decode/tcp';
 import { Ta, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
-import { FlowReassembler } from '../tcp/reassembly';
+import { FlowReassembler, ReassemblyEvents } from '../tcp/reassembly';
 import { DissectResult, dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, ParsedMessage } from './dissect';
 import { HTTP_METHODS, headerValues, MessageHead } from './message';
 import { ONE_MORE_SEGMENT, SubdissectorResult, UNTIL_FIN } from '../tcp/reassembly';
@@ -141,6 +141,11 @@ export class HttpAnalyzer {
     this.keepBodies = opts.keepBodies ?? false;
     this.keepHistory = opts.keepHistory ?? true;
     this.forgetAfter = opts.forgetClosedAfter ?? 0;
+    const onReassembled = events.onReassembled?.bind(events);
+    this.flowEvents = onReassembled && {
+      onReassembled,
+      onRetransmittedSegment: (frame: number, finalFrame: number) => onReassembled([frame], finalFrame, 0),
+    };
   }
 
   /** The application protocol recognised on a connection. */
@@ -231,19 +236,19 @@ export class HttpAnalyzer {
   /** TLS on a TLS port: records are reassembled (tcp.reassembled_in) but not decoded further. */
   private enableTls(st: ConvState): void {
     st.protocol = 'tls';
-    const mk = () => new FlowReassembler((data) => tlsDesegment(data), this.reassemblyEvents);
+    const mk = () => new FlowReassembler((data) => tlsDesegment(data), this.flowEvents);
     st.flows = [mk(), mk()];
   }
 
-  /** One set of reassembly callbacks for every flow. */
-  private readonly reassemblyEvents = {
-    onReassembled: (frames: number[], finalFrame: number, count: number) => this.events.onReassembled?.(frames, finalFrame, count),
-    onRetransmittedSegment: (frame: number, finalFrame: number) => this.events.onReassembled?.([frame], finalFrame, 0),
-  };
+  /**
+   * One set of reassembly callbacks for every flow; none when nobody listens for reassembled
+   * frames (decided when the analyzer is made), and the flows then do not track them.
+   */
+  private readonly flowEvents: ReassemblyEvents | undefined;
 
   private enableHttp(st: ConvState, conv: TcpConversation): void {
     const dissect = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object) => this.dissect(st, conv, data, length, frame, endOfStream, pending as CountedMessage | undefined);
-    st.flows = [new FlowReassembler(dissect, this.reassemblyEvents), new FlowReassembler(dissect, this.reassemblyEvents)];
+    st.flows = [new FlowReassembler(dissect, this.flowEvents), new FlowReassembler(dissect, this.flowEvents)];
     if (st.protocol === 'unknown') st.protocol = 'http';
   }
 

@@ -80,7 +80,7 @@ interface Msp {
   cut: boolean;
 }
 
-/** What a finished PDU keeps (never written to: a done PDU takes no fragments). */
+/** What a finished PDU keeps, and a PDU nobody tracks frames for (never written to). */
 const NO_FRAMES: number[] = [];
 const NO_FRAGMENTS: Fragment[] = [];
 const NO_BYTES = Buffer.alloc(0);
@@ -97,9 +97,10 @@ export class FlowReassembler {
   private untilFin = false;
   private finFrame = 0;
 
+  /** Without `events` nobody is told which frames made up a PDU, so they are not tracked either. */
   constructor(
     private readonly dissect: Subdissector,
-    private readonly events: ReassemblyEvents,
+    private readonly events?: ReassemblyEvents,
   ) {}
 
   /**
@@ -150,8 +151,13 @@ export class FlowReassembler {
         if (seqLT(m.seq, seq) && (msp === undefined || seqGT(m.seq, msp.seq))) msp = m;
       }
       if (exact) {
-        if (exact.done && !this.quiet) this.events.onRetransmittedSegment(frame, exact.finalFrame);
-        else if (!exact.done && !exact.frames.includes(frame)) exact.extraFrames.push(frame);
+        if (this.events) {
+          if (exact.done && !this.quiet) this.events.onRetransmittedSegment(frame, exact.finalFrame);
+          else if (!exact.done && !exact.frames.includes(frame)) {
+            if (exact.extraFrames === NO_FRAMES) exact.extraFrames = [];
+            exact.extraFrames.push(frame);
+          }
+        }
         return;
       }
 
@@ -159,7 +165,7 @@ export class FlowReassembler {
       let deseg: SubdissectorResult | undefined;
       let desegBase = pos; // where in buf the data handed to the dissector starts
       if (msp && msp.done && seqLT(seq, msp.nxtpdu)) {
-        if (!this.quiet) this.events.onRetransmittedSegment(frame, msp.finalFrame);
+        if (!this.quiet) this.events?.onRetransmittedSegment(frame, msp.finalFrame);
         return;
       }
       if (msp && !msp.done && seqLT(seq, msp.nxtpdu)) {
@@ -227,7 +233,7 @@ export class FlowReassembler {
             nxtpdu = u32(nxtseq + deseg.desegmentLen);
           }
           const pending = deseg.desegmentLen > 0 ? deseg.pending : undefined;
-          const m: Msp = { seq: desegSeq, nxtpdu, frames: [], fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: [], finalFrame: 0, covered: 0, ahead: NO_FRAGMENTS, pending, assembled: undefined, applied: 0, cut: false };
+          const m: Msp = { seq: desegSeq, nxtpdu, frames: this.events ? [] : NO_FRAMES, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: NO_FRAMES, finalFrame: 0, covered: 0, ahead: NO_FRAGMENTS, pending, assembled: undefined, applied: 0, cut: false };
           // Keep the list ordered by start (it nearly always goes at the end).
           let at = this.msps.length;
           while (at > 0 && !seqLT(this.msps[at - 1].seq, m.seq)) at--;
@@ -261,7 +267,7 @@ export class FlowReassembler {
    * reuse), except in a count-only PDU. `covered` tracks the contiguous prefix.
    */
   private addFragment(m: Msp, frame: number, off: number, buf: Buffer, start: number, len: number, more: boolean): void {
-    m.frames.push(frame);
+    if (this.events) m.frames.push(frame);
     let f: Fragment | undefined;
     if (m.pending === undefined) {
       const data = Buffer.allocUnsafe(len);
@@ -326,9 +332,9 @@ export class FlowReassembler {
     m.done = true;
     m.finalFrame = frame;
     const count = m.frames.length;
-    const frames = otherFrames(m, frame);
+    const frames = this.events ? otherFrames(m, frame) : NO_FRAMES;
     if (endOfStream) this.dissect(this.assemble(m), m.totLen, frame, true, m.pending);
-    this.events.onReassembled(frames, frame, count);
+    this.events?.onReassembled(frames, frame, count);
     // Forget the bytes; keep the MSP boundary so retransmissions of its first segment are recognised.
     m.frames = NO_FRAMES;
     m.extraFrames = NO_FRAMES;
