@@ -91,6 +91,7 @@ const UNTIL_FIN_SPAN = 0x0ffffffe;
 
 /** Reassembly state of one direction of one connection. */
 export class FlowReassembler {
+  /** Pending and recently finished PDUs, ordered by their first sequence number. */
   private msps: Msp[] = [];
   /** The current segment is out of order or a fast retransmission: it adds nothing to a finished PDU. */
   private quiet = false;
@@ -139,16 +140,23 @@ export class FlowReassembler {
 
       // A segment that starts exactly where an MSP starts is a retransmission of its first segment.
       // (One pass finds that MSP, or else the one the segment falls into: the largest start ≤ seq.)
+      // The list is ordered by start, so a segment past the newest MSP's start needs no search:
+      // that MSP is the one (the usual case: the next segment of the PDU being collected).
       let exact: Msp | undefined;
       let msp: Msp | undefined;
       const msps = this.msps;
-      for (let i = 0; i < msps.length; i++) {
-        const m = msps[i];
-        if (m.seq === seq) {
-          exact = m;
-          break;
+      const newest = msps.length ? msps[msps.length - 1] : undefined;
+      if (newest !== undefined && seqGT(seq, newest.seq)) {
+        msp = newest;
+      } else {
+        for (let i = 0; i < msps.length; i++) {
+          const m = msps[i];
+          if (m.seq === seq) {
+            exact = m;
+            break;
+          }
+          if (seqLT(m.seq, seq) && (msp === undefined || seqGT(m.seq, msp.seq))) msp = m;
         }
-        if (seqLT(m.seq, seq) && (msp === undefined || seqGT(m.seq, msp.seq))) msp = m;
       }
       if (exact) {
         if (this.events) {
