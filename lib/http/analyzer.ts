@@ -7,7 +7,7 @@ import { Packet } from '../decode/packet';
 import { Th } from '../decode/tcp';
 import { Ta, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler, ReassemblyEvents } from '../tcp/reassembly';
-import { DissectResult, dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, ParsedMessage } from './dissect';
+import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, messageBody, ParsedMessage } from './dissect';
 import { HTTP_METHODS, headerValues, MessageHead } from './message';
 import { ONE_MORE_SEGMENT, SubdissectorResult, UNTIL_FIN } from '../tcp/reassembly';
 import { splitTlsRecords, TSHARK_TLS_PORTS } from '../tls/record';
@@ -191,7 +191,7 @@ export class HttpAnalyzer {
     const r = dissectHttp(data, data.length, { endOfStream: true });
     for (const m of r.messages) {
       if (m.head.start.kind === 'other') this.events.onHeaders?.(p.frame, m.head.headers);
-      else this.emit(m, p.frame, p, undefined, { index: 0 });
+      else this.emit(m, data, p.frame, p, undefined, { index: 0 });
     }
   }
 
@@ -258,8 +258,8 @@ export class HttpAnalyzer {
     const p = st.current!;
     if (counted) {
       // A count-only PDU is complete: its head was parsed when its first bytes arrived.
-      const m: ParsedMessage = { head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, body: data, bodyLength: length - counted.bodyStart };
-      this.record(st, conv, m, frame, p);
+      const m: ParsedMessage = { head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, bodyLength: length - counted.bodyStart };
+      this.record(st, conv, m, data, frame, p);
       this.startTunnel(st);
       return DONE;
     }
@@ -271,7 +271,7 @@ export class HttpAnalyzer {
         continue;
       }
       st.protocol = 'http';
-      this.record(st, conv, m, frame, p);
+      this.record(st, conv, m, data, frame, p);
       if (this.startTunnel(st)) return DONE;
     }
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
@@ -298,7 +298,8 @@ export class HttpAnalyzer {
     return false;
   }
 
-  private record(st: ConvState, conv: TcpConversation, msg: ParsedMessage, frame: number, p: Packet): void {
+  /** `data` is the buffer the message was dissected from. */
+  private record(st: ConvState, conv: TcpConversation, msg: ParsedMessage, data: Buffer, frame: number, p: Packet): void {
     const isRequest = msg.head.start.kind === 'request';
     let ex: HttpExchange;
     if (isRequest || !st.tail || st.tail.response) {
@@ -310,11 +311,11 @@ export class HttpAnalyzer {
     } else {
       ex = st.tail;
     }
-    this.emit(msg, frame, p, conv, ex);
+    this.emit(msg, data, frame, p, conv, ex);
   }
 
-  private emit(msg: ParsedMessage, frame: number, p: Packet, conv: TcpConversation | undefined, ex: HttpExchange): void {
-    const m = new Message(msg, frame, conv, p, ex, this.keepBodies);
+  private emit(msg: ParsedMessage, data: Buffer, frame: number, p: Packet, conv: TcpConversation | undefined, ex: HttpExchange): void {
+    const m = new Message(msg, frame, conv, p, ex, this.keepBodies ? Buffer.from(messageBody(data, msg)) : undefined);
     if (m.isRequest) ex.request = m;
     else ex.response = m;
     this.events.onMessage?.(m);
@@ -345,7 +346,7 @@ class Message implements HttpMessage {
   readonly exchange: HttpExchange;
   private readonly head: MessageHead;
 
-  constructor(msg: ParsedMessage, frame: number, conv: TcpConversation | undefined, p: Packet, ex: HttpExchange, keepBody: boolean) {
+  constructor(msg: ParsedMessage, frame: number, conv: TcpConversation | undefined, p: Packet, ex: HttpExchange, body: Buffer | undefined) {
     const head = msg.head;
     const start = head.start;
     this.frame = frame;
@@ -358,7 +359,7 @@ class Message implements HttpMessage {
     this.code = start.code;
     this.phrase = start.phrase;
     this.bodyLength = msg.bodyLength;
-    this.body = keepBody ? Buffer.from(msg.body) : undefined;
+    this.body = body;
     this.tsSec = p.tsSec;
     this.tsNsec = p.tsNsec;
     this.frames = [frame];

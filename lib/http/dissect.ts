@@ -17,8 +17,11 @@ export interface ParsedMessage {
   start: number;
   bodyStart: number;
   end: number;
-  /** The (de-chunked, still content-encoded) body; shorter than bodyLength when only counted. */
-  body: Buffer;
+  /**
+   * The de-chunked (still content-encoded) body of a chunked message. Any other body is
+   * b[bodyStart, end) of the buffer that was dissected: see `messageBody`.
+   */
+  body?: Buffer;
   bodyLength: number;
 }
 
@@ -62,7 +65,7 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
       // read as headers, up to a blank line; the result is a "message" of kind 'other'.
       const block = headerBlock(b, off, Math.min(end, b.length));
       if (!block) return { messages, desegmentOffset: 0, desegmentLen: 0 };
-      messages.push({ head: block.head, start: off, bodyStart: block.end, end: block.end, body: b.subarray(block.end, block.end), bodyLength: 0 });
+      messages.push({ head: block.head, start: off, bodyStart: block.end, end: block.end, bodyLength: 0 });
       if (!block.blankLine) return { messages, desegmentOffset: 0, desegmentLen: 0 };
       off = block.end;
       continue;
@@ -72,17 +75,15 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
     if (!head) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
     const bodyStart = head.bodyStart;
     let bodyEnd: number;
-    let body: Buffer;
     const cl = contentLength(head);
     if (opts.noBody && head.start.kind === 'response') {
       bodyEnd = bodyStart;
-      body = b.subarray(bodyStart, bodyStart);
     } else if (isChunked(head)) {
       const parts: Buffer[] = [];
       const e = chunkedBodyEnd(b, bodyStart, end, parts);
       if (e < 0) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT };
       bodyEnd = e;
-      body = Buffer.concat(parts);
+      const body = Buffer.concat(parts);
       messages.push({ head, start: off, bodyStart, end: bodyEnd, body, bodyLength: body.length });
       off = bodyEnd;
       continue;
@@ -92,22 +93,24 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
         return { messages, desegmentOffset: off, desegmentLen: cl - (end - bodyStart), bodyOnly: true, incomplete };
       }
       bodyEnd = bodyStart + cl;
-      body = b.subarray(bodyStart, bodyEnd);
     } else if (head.start.kind === 'response' && mayHaveBody(head)) {
       // Close-delimited body (RFC 9112 §6.3 item 8): it runs to the end of the connection.
       if (!opts.endOfStream && closeDelimited(head)) {
         return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_UNTIL_FIN };
       }
       bodyEnd = end;
-      body = b.subarray(bodyStart, end);
     } else {
       bodyEnd = bodyStart;
-      body = b.subarray(bodyStart, bodyStart);
     }
-    messages.push({ head, start: off, bodyStart, end: bodyEnd, body, bodyLength: bodyEnd - bodyStart });
+    messages.push({ head, start: off, bodyStart, end: bodyEnd, bodyLength: bodyEnd - bodyStart });
     off = bodyEnd;
   }
   return { messages, desegmentOffset: 0, desegmentLen: 0 };
+}
+
+/** A message's body within the buffer `b` it was dissected from (de-chunked for a chunked one). */
+export function messageBody(b: Buffer, m: ParsedMessage): Buffer {
+  return m.body ?? b.subarray(m.bodyStart, m.end);
 }
 
 /** Longest method name Wireshark knows (BASELINE-CONTROL, UPDATEREDIRECTREF) plus the space. */

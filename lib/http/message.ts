@@ -113,22 +113,26 @@ export class TextHead implements MessageHead {
     this.fields = fields;
   }
 
-  /** Values of the fields named `lower` (a lower-case name), in order; all fields when `lower` is undefined. */
-  values(lower: string, firstOnly: boolean): string[] {
+  /** Values of the fields named `lower` (a lower-case name), in order. */
+  values(lower: string): string[] {
+    if (this.fields !== undefined) return fieldValues(this.fields, lower);
     const out: string[] = [];
-    if (this.fields !== undefined) {
-      for (const [k, v] of this.fields) if (sameName(k, lower) && (out.push(v), firstOnly)) break;
-      return out;
-    }
-    this.scan(lower, undefined, out, firstOnly);
+    this.scan(lower, undefined, out);
     return out;
+  }
+
+  /** The first value of the field named `lower`. */
+  first(lower: string): string | undefined {
+    if (this.fields !== undefined) return fieldValue(this.fields, lower);
+    return this.scan(lower, undefined, undefined);
   }
 
   /**
    * Walk the header lines: a line is a field when it has a colon after at least one character;
    * the value is trimmed like String.prototype.trim (for latin1 text: TAB, LF, VT, FF, CR, SP, NBSP).
+   * Collects every field, or every value of `lower`, or returns its first value.
    */
-  private scan(lower: string | undefined, fields?: Array<[string, string]>, values?: string[], firstOnly = false): void {
+  private scan(lower: string | undefined, fields?: Array<[string, string]>, values?: string[]): string | undefined {
     const text = this.text;
     const len = text.length;
     let s = this.firstField;
@@ -151,13 +155,12 @@ export class TextHead implements MessageHead {
         while (z > a && isTrimSpace(text.charCodeAt(z - 1))) z--;
         const value = text.slice(a, z);
         if (fields) fields.push([text.slice(s, colon), value]);
-        else {
-          values!.push(value);
-          if (firstOnly) return;
-        }
+        else if (values) values.push(value);
+        else return value; // the first one is all that was asked for
       }
       s = nl + 1;
     }
+    return undefined;
   }
 }
 
@@ -197,20 +200,34 @@ export function parseHead(b: Buffer, off: number, end: number, startLine?: Start
 
 /** Every value of a header field, in order (names compare case-insensitively). */
 export function headerValues(h: { headers: Array<[string, string]> }, name: string): string[] {
-  const n = name.toLowerCase();
-  if (h instanceof TextHead) return h.values(n, false);
-  const out: string[] = [];
-  const hs = h.headers;
-  for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], n)) out.push(hs[i][1]);
-  return out;
+  const n = lowerName(name);
+  return h instanceof TextHead ? h.values(n) : fieldValues(h.headers, n);
 }
 
 export function headerValue(h: { headers: Array<[string, string]> }, name: string): string | undefined {
-  const n = name.toLowerCase();
-  if (h instanceof TextHead) return h.values(n, true)[0];
-  const hs = h.headers;
-  for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], n)) return hs[i][1];
+  const n = lowerName(name);
+  return h instanceof TextHead ? h.first(n) : fieldValue(h.headers, n);
+}
+
+function fieldValues(hs: Array<[string, string]>, lower: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], lower)) out.push(hs[i][1]);
+  return out;
+}
+
+function fieldValue(hs: Array<[string, string]>, lower: string): string | undefined {
+  for (let i = 0; i < hs.length; i++) if (sameName(hs[i][0], lower)) return hs[i][1];
   return undefined;
+}
+
+/** The lower-case form of a name; the name itself when it already is (the usual case: no new string). */
+function lowerName(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return name.toLowerCase();
+    if (c > 0x7f) return name.toLowerCase();
+  }
+  return name;
 }
 
 /**
