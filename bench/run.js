@@ -4,7 +4,9 @@
  *
  * On the same generated capture: `wirenote fields` and `tshark -2 -T fields` for the same fields
  * (their outputs must be identical), pcap-parser's bare iteration, and wirenote's in-process
- * analysis. Prints wall time, packets/s, MB/s, peak RSS (GNU time) and ratios against tshark.
+ * analysis (its connection and message counts must be tshark's). Prints wall time, packets/s, MB/s,
+ * peak RSS (GNU time) and ratios against tshark; the in-process analysis also timed inside the
+ * process, for the first capture and for later ones.
  */
 'use strict';
 const { spawnSync } = require('child_process');
@@ -37,6 +39,20 @@ function measure(cmd, argv, stdoutFile) {
   return { wall, rssMb: kb / 1024 };
 }
 
+/** Connections (distinct tcp.stream) and HTTP messages (request URIs + response codes) in tshark's output. */
+function tsharkCounts(file) {
+  const streams = new Set();
+  let messages = 0;
+  const lines = fs.readFileSync(file, 'latin1').split('\n').slice(1);
+  for (const line of lines) {
+    if (!line) continue;
+    const f = line.split('\t');
+    if (f[1] !== '') streams.add(f[1]);
+    for (const i of [5, 6]) if (f[i]) messages += f[i].split(',').length;
+  }
+  return { streams: streams.size, messages };
+}
+
 function sameFile(a, b) {
   return spawnSync('cmp', ['-s', a, b]).status === 0;
 }
@@ -67,16 +83,34 @@ function main() {
       rows.push({ packets: n, mb, name, ...m, ratio: res.tshark.wall / m.wall });
     }
     console.log(`${n} packets: wirenote fields output ${agree ? 'is identical to' : 'DIFFERS from'} tshark's`);
+    // The in-process analysis prints no fields, but what it found must be what tshark found.
+    const [counts, cold] = fs.readFileSync(path.join(OUT, 'an.txt'), 'utf8').trim().split('\n');
+    const want = tsharkCounts(tOut);
+    const countsAgree = counts === `${n} ${want.streams} ${want.messages}`;
+    allAgree = allAgree && countsAgree;
+    console.log(`${n} packets: in-process analysis found ${counts.split(' ').slice(1).join(' connections, ')} HTTP messages — ${countsAgree ? 'as' : 'NOT as'} tshark (${want.streams}, ${want.messages})`);
+    // Timed inside the process: the first pass (as above), and the steady state of later ones.
+    const passes = spawnSync(process.execPath, [path.join(__dirname, 'analyze.js'), file, '--passes', '3'], { encoding: 'utf8' }).stdout.trim().split('\n')[1].split(' ').map(Number);
+    rows.push({ packets: n, mb, name: 'inside', wall: Number(cold), rssMb: NaN, ratio: NaN });
+    rows.push({ packets: n, mb, name: 'insideWarm', wall: Math.min(...passes.slice(1)), rssMb: NaN, ratio: NaN });
     if (!o.keep) for (const f of [wOut, tOut]) fs.unlinkSync(f);
   }
-  const label = { tshark: 'tshark -2 -T fields', fields: 'wirenote fields', pcapParser: 'pcap-parser iteration', analysis: 'wirenote in-process analysis' };
+  const label = {
+    tshark: 'tshark -2 -T fields',
+    fields: 'wirenote fields',
+    pcapParser: 'pcap-parser iteration',
+    analysis: 'wirenote in-process analysis',
+    inside: '… timed inside the process: first capture',
+    insideWarm: '… timed inside the process: later captures',
+  };
   console.log('\n| packets | file MB | what | wall s | packets/s | MB/s | peak RSS MB | × faster than tshark |');
   console.log('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
-    console.log(`| ${r.packets} | ${r.mb.toFixed(0)} | ${label[r.name]} | ${r.wall.toFixed(2)} | ${Math.round(r.packets / r.wall)} | ${(r.mb / r.wall).toFixed(0)} | ${r.rssMb.toFixed(0)} | ${r.ratio.toFixed(1)} |`);
+    const dash = (x, digits) => (Number.isNaN(x) ? '—' : x.toFixed(digits));
+    console.log(`| ${r.packets} | ${r.mb.toFixed(0)} | ${label[r.name]} | ${r.wall.toFixed(2)} | ${Math.round(r.packets / r.wall)} | ${(r.mb / r.wall).toFixed(0)} | ${dash(r.rssMb, 0)} | ${dash(r.ratio, 1)} |`);
   }
   if (!allAgree) {
-    console.error('\nbench: wirenote fields and tshark disagree');
+    console.error('\nbench: wirenote and tshark disagree');
     process.exit(1);
   }
 }

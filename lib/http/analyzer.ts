@@ -87,7 +87,8 @@ export interface HttpEvents {
 
 /**
  * A message whose Content-Length body is only being counted: its head, parsed when it arrived,
- * travels with the pending PDU (SubdissectorResult.pending) instead of its bytes.
+ * travels with the pending PDU (SubdissectorResult.pending) instead of its bytes. (It is what
+ * dissectHttp reports as `incomplete`.)
  */
 interface CountedMessage {
   head: MessageHead;
@@ -276,8 +277,7 @@ export class HttpAnalyzer {
     }
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
     // A body nobody keeps is only counted while it is reassembled.
-    const w = r.bodyOnly && !this.keepBodies ? r.incomplete : undefined;
-    const pending: CountedMessage | undefined = w ? { head: w.head, bodyStart: w.bodyStart } : undefined;
+    const pending: CountedMessage | undefined = r.bodyOnly && !this.keepBodies ? r.incomplete : undefined;
     return { desegmentOffset: r.desegmentOffset, desegmentLen: len, pending };
   }
 

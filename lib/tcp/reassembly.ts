@@ -241,11 +241,12 @@ export class FlowReassembler {
             nxtpdu = u32(nxtseq + deseg.desegmentLen);
           }
           const pending = deseg.desegmentLen > 0 ? deseg.pending : undefined;
-          const m: Msp = { seq: desegSeq, nxtpdu, frames: this.events ? [] : NO_FRAMES, fragments: [], totLen: -1, entireSegment: entire, done: false, extraFrames: NO_FRAMES, finalFrame: 0, covered: 0, ahead: NO_FRAGMENTS, pending, assembled: undefined, applied: 0, cut: false };
+          const m: Msp = { seq: desegSeq, nxtpdu, frames: this.events ? [] : NO_FRAMES, fragments: pending === undefined ? [] : NO_FRAGMENTS, totLen: -1, entireSegment: entire, done: false, extraFrames: NO_FRAMES, finalFrame: 0, covered: 0, ahead: NO_FRAGMENTS, pending, assembled: undefined, applied: 0, cut: false };
           // Keep the list ordered by start (it nearly always goes at the end).
           let at = this.msps.length;
           while (at > 0 && !seqLT(this.msps[at - 1].seq, m.seq)) at--;
-          this.msps.splice(at, 0, m);
+          if (at === this.msps.length) this.msps.push(m);
+          else this.msps.splice(at, 0, m);
           this.addFragment(m, frame, 0, buf, desegBase, end - desegBase, seqLT(nxtseq, nxtpdu));
         }
         return;
