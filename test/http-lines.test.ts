@@ -126,3 +126,32 @@ test('a head of a million lines without a colon is read in linear time', () => {
   expect(h.headers).toEqual([['Content-Length', '5']]);
   expect(Date.now() - t0).toBeLessThan(5000);
 });
+
+/** parseStartLine against the plain definition: split at the first space, the version after the last. */
+function referenceStartLine(line: string) {
+  if (line.startsWith('HTTP/')) {
+    const sp = line.indexOf(' ');
+    const rest = sp < 0 ? '' : line.slice(sp + 1);
+    const codeText = rest.slice(0, 3);
+    return { kind: 'response', version: sp < 0 ? line : line.slice(0, sp), code: /^[0-9]{3}$/.test(codeText) ? Number(codeText) : undefined, phrase: rest.length > 4 ? rest.slice(4) : undefined };
+  }
+  const sp = line.indexOf(' ');
+  if (sp > 0 && ['GET', 'POST', 'HEAD', 'M-SEARCH', 'OPTIONS'].includes(line.slice(0, sp))) {
+    const rest = line.slice(sp + 1);
+    const sp2 = rest.lastIndexOf(' ');
+    if (sp2 > 0 && rest.slice(sp2 + 1).startsWith('HTTP/')) return { kind: 'request', method: line.slice(0, sp), uri: rest.slice(0, sp2), version: rest.slice(sp2 + 1) };
+    return { kind: 'request', method: line.slice(0, sp), uri: rest };
+  }
+  return { kind: 'other' };
+}
+
+test('parseStartLine equals its definition on random start lines', () => {
+  const rnd = prng(8);
+  const pieces = ['HTTP/1.1', 'HTTP/', 'GET', 'POST', 'HEAD', 'M-SEARCH', 'OPTIONS', 'GETX', ' ', ' ', '200', '0', '9', '2x0', 'OK', '/a b', '*', 'é', '  '];
+  for (let k = 0; k < 20000; k++) {
+    let line = '';
+    const n = 1 + Math.floor(rnd() * 6);
+    for (let i = 0; i < n; i++) line += pieces[Math.floor(rnd() * pieces.length)];
+    expect([line, parseStartLine(line)]).toEqual([line, referenceStartLine(line)]);
+  }
+});

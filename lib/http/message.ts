@@ -45,27 +45,29 @@ const SHORT_LINE = 256;
 
 /** Classify and split a start line (given without its line terminator). */
 export function parseStartLine(line: string): StartLine {
+  const sp = line.indexOf(' ');
   if (line.startsWith('HTTP/')) {
     // status-line = HTTP-version SP status-code SP [ reason-phrase ]
-    const sp = line.indexOf(' ');
-    const version = sp < 0 ? line : line.slice(0, sp);
-    const rest = sp < 0 ? '' : line.slice(sp + 1);
-    const code = rest.length >= 3 && isDigit(rest, 0) && isDigit(rest, 1) && isDigit(rest, 2) ? Number(rest.slice(0, 3)) : undefined;
-    const phrase = rest.length > 4 ? rest.slice(4) : undefined;
-    return { kind: 'response', version, code, phrase };
+    if (sp < 0) return { kind: 'response', version: line, code: undefined, phrase: undefined };
+    const r = sp + 1; // the rest of the line starts here
+    const restLen = line.length - r;
+    const code = restLen >= 3 && isDigit(line, r) && isDigit(line, r + 1) && isDigit(line, r + 2) ? digit(line, r) * 100 + digit(line, r + 1) * 10 + digit(line, r + 2) : undefined;
+    return { kind: 'response', version: line.slice(0, sp), code, phrase: restLen > 4 ? line.slice(r + 4) : undefined };
   }
-  const sp = line.indexOf(' ');
-  if (sp > 0 && HTTP_METHODS.has(line.slice(0, sp))) {
-    // request-line = method SP request-target SP HTTP-version
-    const method = line.slice(0, sp);
-    const rest = line.slice(sp + 1);
-    const sp2 = rest.lastIndexOf(' ');
-    if (sp2 > 0 && rest.startsWith('HTTP/', sp2 + 1)) {
-      return { kind: 'request', method, uri: rest.slice(0, sp2), version: rest.slice(sp2 + 1) };
+  const method = sp > 0 ? line.slice(0, sp) : '';
+  if (sp > 0 && HTTP_METHODS.has(method)) {
+    // request-line = method SP request-target SP HTTP-version (the version after the last space)
+    const last = line.lastIndexOf(' ');
+    if (last > sp + 1 && line.startsWith('HTTP/', last + 1)) {
+      return { kind: 'request', method, uri: line.slice(sp + 1, last), version: line.slice(last + 1) };
     }
-    return { kind: 'request', method, uri: rest };
+    return { kind: 'request', method, uri: line.slice(sp + 1) };
   }
   return { kind: 'other' };
+}
+
+function digit(s: string, i: number): number {
+  return s.charCodeAt(i) - 0x30;
 }
 
 function isDigit(s: string, i: number): boolean {
