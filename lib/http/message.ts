@@ -248,6 +248,7 @@ function foldCase(c: number): number {
 
 /** Transfer-Encoding ends in "chunked" (RFC 9112 §6.1). */
 export function isChunked(h: MessageHead): boolean {
+  if (headerValue(h, 'transfer-encoding') === undefined) return false; // the usual case, without a list
   for (const v of headerValues(h, 'transfer-encoding')) if (/(^|,)\s*chunked\s*$/i.test(v)) return true;
   return false;
 }
