@@ -95,7 +95,7 @@ export class TextHead implements MessageHead {
   constructor(
     readonly start: StartLine,
     /** From the start of the start line to the end of the last header line (terminators inside). */
-    private readonly text: string,
+    private text: string,
     /** Where the first header line starts in `text` (past its end when there are none). */
     private readonly firstField: number,
     readonly bodyStart: number,
@@ -110,9 +110,10 @@ export class TextHead implements MessageHead {
     return this.fields;
   }
 
-  /** Replace the fields (e.g. with an empty list, to let them go). */
+  /** Replace the fields (e.g. with an empty list, to let them go: the text goes too). */
   set headers(fields: Array<[string, string]>) {
     this.fields = fields;
+    this.text = '';
   }
 
   /** Values of the fields named `lower` (a lower-case name), in order. */
