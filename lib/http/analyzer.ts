@@ -259,6 +259,7 @@ export class HttpAnalyzer {
     const p = st.current!;
     if (counted) {
       // A count-only PDU is complete: its head was parsed when its first bytes arrived.
+      st.protocol = 'http';
       const m: ParsedMessage = { head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, bodyLength: length - counted.bodyStart };
       this.record(st, conv, m, data, frame, p);
       this.startTunnel(st);
@@ -320,7 +321,6 @@ export class HttpAnalyzer {
     else ex.response = m;
     this.events.onMessage?.(m);
   }
-
 }
 
 /**
@@ -375,7 +375,6 @@ class Message implements HttpMessage {
   set headers(fields: Array<[string, string]>) {
     this.head.headers = fields;
   }
-
 }
 
 /** The first value of a header field (case-insensitive name). */

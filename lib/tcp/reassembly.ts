@@ -138,10 +138,10 @@ export class FlowReassembler {
       if (remaining <= 0) return;
       const nxtseq = u32(seq + remaining);
 
-      // A segment that starts exactly where an MSP starts is a retransmission of its first segment.
-      // (One pass finds that MSP, or else the one the segment falls into: the largest start ≤ seq.)
-      // The list is ordered by start, so a segment past the newest MSP's start needs no search:
-      // that MSP is the one (the usual case: the next segment of the PDU being collected).
+      // A segment that starts exactly where an MSP starts is a retransmission of its first
+      // segment; otherwise it falls into the MSP with the largest start ≤ seq. The list is ordered
+      // by start, so a segment past the newest MSP's start needs no search (the usual case: the
+      // next segment of the PDU being collected); else one pass finds either.
       let exact: Msp | undefined;
       let msp: Msp | undefined;
       const msps = this.msps;
