@@ -183,7 +183,7 @@ function nameIs(text: string, s: number, colon: number, lower: string): boolean 
  * ends the head has not arrived yet. The lines are found in the bytes; the head then becomes one
  * string (one conversion instead of one per line), cut into fields when they are asked for.
  */
-export function parseHead(b: Buffer, off: number, end: number, startLine?: StartLine): MessageHead | undefined {
+export function parseHead(b: Buffer, off: number, end: number): MessageHead | undefined {
   const first = findLineEnd(b, off, end);
   if (first < 0) return undefined;
   const firstField = b[first] === 0x0d ? first + 2 : first + 1;
@@ -197,7 +197,7 @@ export function parseHead(b: Buffer, off: number, end: number, startLine?: Start
     pos = b[e] === 0x0d ? e + 2 : e + 1;
   }
   const text = b.toString('latin1', off, textEnd);
-  const start = startLine ?? parseStartLine(first === textEnd ? text : text.slice(0, first - off));
+  const start = parseStartLine(first === textEnd ? text : text.slice(0, first - off));
   return new TextHead(start, text, firstField - off, b[pos] === 0x0d ? pos + 2 : pos + 1);
 }
 
