@@ -32,7 +32,10 @@ const CONFIG = {
 
 /** The envelope: schema, figure metadata, Chinese title, shared config. */
 export function chartSpec(id: string, title: string, caption: string, body: VegaLiteSpec): VegaLiteSpec {
-  return { $schema: VEGA_LITE_SCHEMA, description: caption, usermeta: { figure: { id, caption } }, title, config: CONFIG, padding: 12, ...body };
+  const { config, ...rest } = body as { config?: Record<string, object> };
+  const merged: Record<string, unknown> = { ...CONFIG };
+  for (const [k, v] of Object.entries(config ?? {})) merged[k] = { ...((merged[k] as object) ?? {}), ...v };
+  return { $schema: VEGA_LITE_SCHEMA, description: caption, usermeta: { figure: { id, caption } }, title, config: merged, padding: 12, ...rest };
 }
 
 export function flagsText(flags: number): string {
@@ -67,7 +70,7 @@ export function clip(s: string, px: number, fontSize: number): string {
   return out + '…';
 }
 
-/** Byte counts for axis labels and tooltips: 65483 → "64 KiB" is not wanted; keep digits, group them. */
+/** Byte counts with thousands separators (65,483): exact, as the tables print them, but readable. */
 export function bytesText(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

@@ -7,12 +7,15 @@
 import { LabConnection, LabModel, frameSide, mainConnection } from '../stats/lab';
 import { Connection, TcpFrame } from '../analysis';
 import { HttpMessage } from '../http/analyzer';
-import { TH_ACK, TH_FIN, TH_SYN } from '../decode/tcp';
+import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../decode/tcp';
 import { TA } from '../tcp/analysis';
 import { VegaLiteSpec, flagsText } from './common';
 import { WaterfallInput, WaterfallRow, waterfallChart } from './waterfall';
 import { TimeSequenceInput, timeSequenceChart } from './time-sequence';
 import { BytesInFlightInput, BytesInFlightSeries, bytesInFlightChart } from './bytes-in-flight';
+import { SegmentSizesInput, segmentSizesChart } from './segment-sizes';
+import { ackCadenceChart } from './ack-cadence';
+import { FlowGraphInput, FlowLane, flowGraphCharts } from './flow-graph';
 
 function frameTimes(lab: LabModel): Map<number, number> {
   return new Map(lab.analysis.frames.map((f) => [f.frame, f.time]));
@@ -125,4 +128,101 @@ export function bytesInFlightInput(lab: LabModel): BytesInFlightInput {
 
 export function bytesInFlight(lab: LabModel): VegaLiteSpec {
   return bytesInFlightChart(bytesInFlightInput(lab));
+}
+
+// ---- segment sizes, ACK cadence -----------------------------------------------------------------
+
+/** Data segments per direction; each sender is limited by the MSS its peer put in its SYN. */
+export function segmentSizesInput(lab: LabModel): SegmentSizesInput {
+  const dir = (side: 'client' | 'server') => {
+    const frames = lab.connections.flatMap((lc) => lc.frames.filter((f) => f.len > 0 && frameSide(lc.conn, f) === side));
+    const peerMss = lab.connections.map((lc) => (side === 'client' ? lc.handshake.synAck?.mss : lc.handshake.syn?.mss)).filter((m): m is number => m !== undefined);
+    return { label: side === 'client' ? '客户端 → 服务器' : '服务器 → 客户端', segments: frames.map((f) => ({ frame: f.frame, len: f.len })), mss: peerMss.length ? Math.min(...peerMss) : undefined };
+  };
+  return { directions: [dir('client'), dir('server')] };
+}
+
+export function segmentSizes(lab: LabModel): VegaLiteSpec {
+  return segmentSizesChart(segmentSizesInput(lab));
+}
+
+export function ackCadence(lab: LabModel): VegaLiteSpec {
+  return ackCadenceChart({ segmentsPerAck: lab.connections.flatMap((c) => c.ackCadence.segmentsPerAck) });
+}
+
+// ---- flow graph ---------------------------------------------------------------------------------
+
+/** What the TCP analysis says about a frame, in a few words (the flow graph's red note). */
+function analysisNote(flags: number): string | undefined {
+  const n: string[] = [];
+  if (flags & TA.SPURIOUS_RETRANSMISSION) n.push('伪重传');
+  else if (flags & TA.FAST_RETRANSMISSION) n.push('快速重传');
+  else if (flags & TA.RETRANSMISSION) n.push('重传');
+  if (flags & TA.OUT_OF_ORDER) n.push('乱序');
+  if (flags & TA.LOST_PACKET) n.push('前一段未捕获');
+  if (flags & TA.DUPLICATE_ACK) n.push('重复 ACK');
+  if (flags & TA.ZERO_WINDOW) n.push('零窗口');
+  return n.length ? n.join('、') : undefined;
+}
+
+const endpointText = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+
+/**
+ * The lab's connections (those to a server that spoke HTTP, or all when none did): one lane per
+ * endpoint while that gives at most 6 lanes, else one lane per host. Other connections are left
+ * out and counted in the caption.
+ */
+export function flowGraphInput(lab: LabModel): FlowGraphInput {
+  const httpServers = new Set(lab.connections.filter((lc) => lc.conn.protocol === 'http').map((lc) => endpointText(lc.conn.server.addr, lc.conn.server.port)));
+  const shown = httpServers.size ? lab.connections.filter((lc) => httpServers.has(endpointText(lc.conn.server.addr, lc.conn.server.port))) : lab.connections;
+  const clients = [...new Set(shown.map((lc) => endpointText(lc.conn.client.addr, lc.conn.client.port)))];
+  const servers = [...new Set(shown.map((lc) => endpointText(lc.conn.server.addr, lc.conn.server.port)))];
+  const perEndpoint = clients.length + servers.length <= 6;
+  const laneOf = (addr: string, port: number) => (perEndpoint ? endpointText(addr, port) : addr);
+  const lanes: FlowLane[] = [];
+  const add = (role: string, addr: string, port: number) => {
+    const id = laneOf(addr, port);
+    if (!lanes.some((l) => l.id === id)) lanes.push({ id, role, address: perEndpoint ? id : addr });
+  };
+  for (const lc of shown) add('客户端', lc.conn.client.addr, lc.conn.client.port);
+  for (const lc of shown) add('服务器', lc.conn.server.addr, lc.conn.server.port);
+  const http = new Map<number, string>();
+  for (const m of lab.analysis.http) {
+    const s = m.isRequest ? `${m.method} ${m.uri}` : `${m.code} ${m.phrase ?? ''}`.trim();
+    http.set(m.frame, http.has(m.frame) ? `${http.get(m.frame)}; ${s}` : s);
+  }
+  const streams = new Set(shown.map((lc) => lc.conn.stream));
+  const frames = lab.analysis.frames.filter((f) => streams.has(f.stream));
+  const others = lab.analysis.frames.length - frames.length;
+  return {
+    lanes,
+    packets: frames.map((f) => {
+      const note = analysisNote(f.analysis);
+      const h = http.get(f.frame);
+      return {
+        frame: f.frame,
+        time: f.time,
+        from: laneOf(f.src, f.srcPort),
+        to: laneOf(f.dst, f.dstPort),
+        stream: f.stream,
+        flags: flagsText(f.flags),
+        detail: `Seq=${f.seq} Ack=${f.ack} Len=${f.len}`,
+        len: f.len,
+        http: h,
+        note,
+        important: !!(f.flags & (TH_SYN | TH_FIN | TH_RST)) || h !== undefined || !!(f.analysis & (RETRANSMITTED | TA.LOST_PACKET | TA.OUT_OF_ORDER)),
+      };
+    }),
+    omitted: others ? `另有 ${others} 个 TCP 报文属于 ${lab.connections.length - shown.length} 条与本实验服务器无关的连接，没有画出` : undefined,
+  };
+}
+
+/** The flow graph as one or more figures (pages); the first has the id "flow". */
+export function flowGraphFigures(lab: LabModel): VegaLiteSpec[] {
+  return flowGraphCharts(flowGraphInput(lab));
+}
+
+/** The first page of the flow graph (for callers that show one figure). */
+export function flowGraph(lab: LabModel): VegaLiteSpec {
+  return flowGraphFigures(lab)[0];
 }
