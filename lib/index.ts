@@ -19,4 +19,6 @@ export * from './narrative/blocks';
 export * from './narrative/chapters';
 export * from './notebook';
 export * from './report/assemble';
+export * from './report/style';
+export * from './report/print';
 export * from './util/prng';

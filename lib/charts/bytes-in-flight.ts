@@ -70,11 +70,11 @@ export function bytesInFlightChart(input: BytesInFlightInput): VegaLiteSpec {
     }
     return n;
   }, 0);
-  const panel = (values: object[], title: string, max: number, height: number, last: boolean) => ({
+  const panel = (values: object[], title: string, max: number, height: number) => ({
     width: WIDTH,
     height,
     encoding: {
-      x: { field: 'x', type: 'quantitative', scale: xScale(axis), axis: last ? xAxis(axis) : xAxis(axis, { title: null, labels: true }) },
+      x: { field: 'x', type: 'quantitative', scale: xScale(axis), axis: xAxis(axis) },
       y: { field: 'y', type: 'quantitative', title, scale: { domain: [0, max * 1.08], nice: false, zero: true }, axis: { format: ',d', grid: true, gridColor: '#eee', tickCount: 5 } },
     },
     layer: [
@@ -94,7 +94,7 @@ export function bytesInFlightChart(input: BytesInFlightInput): VegaLiteSpec {
         limited ? `有 ${limited} 个时刻在途字节达到窗口的 90 % 以上：发送受到了接收窗口的限制` : '在途字节始终低于窗口的 90 %：发送没有受接收窗口限制'
       }`,
     {
-      vconcat: [panel(flight, '在途字节 (字节)', maxFlight, 200, false), panel(win, '接收窗口 (字节)', maxWin, 110, true)],
+      vconcat: [panel(flight, '在途字节 (字节)', maxFlight, 180), panel(win, '接收窗口 (字节)', maxWin, 100)],
       spacing: 8,
       resolve: { scale: { x: 'shared', color: 'shared' }, axis: { x: 'independent' } },
     },
