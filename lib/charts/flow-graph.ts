@@ -54,8 +54,8 @@ const COL_FRAME = 34; // right edge of the frame numbers
 const COL_TIME = 42; // left edge of the times
 const LANES_X = 132; // first lane
 const DETAIL_W = 250; // at least; more when the lanes leave room
-/** Widest drawing that still prints text at ≥ 8 px on A4 (178 mm = 673 CSS px of content). */
-const MAX_W = Math.floor((673 * FONT) / 8) - 2 * 12 - 8;
+/** Widest drawing that still prints its smallest text (10 px) at ≥ 8 px on A4 (178 mm = 673 CSS px). */
+const MAX_W = Math.floor((673 * 10) / 8) - 2 * 12 - 8;
 
 type Row = { kind: 'packet'; p: FlowPacket } | { kind: 'fold'; first: number; last: number; n: number; data: number; acks: number };
 
@@ -126,7 +126,7 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
   const detailX = LANES_X + (n - 1) * gap + Math.max(24, lastHalf + 12);
   const detailW = Math.max(DETAIL_W, Math.min(300, MAX_W - detailX));
   const width = detailX + detailW;
-  const headerH = Math.max(...headerLines.map((h) => h.length), 1) * 13 + 8;
+  const headerH = Math.max(...headerLines.map((h) => h.length), 1) * 13 + 18;
   const perPage = input.rowsPerPage ?? 44;
   const rows = foldRows(input.packets, perPage * Math.max(1, Math.ceil(input.packets.filter((p) => p.important).length / perPage)));
   const pages: Row[][] = [];

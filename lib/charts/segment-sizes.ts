@@ -46,7 +46,7 @@ export function segmentSizesChart(input: SegmentSizesInput): VegaLiteSpec {
         data: { values },
         mark: { type: 'bar', color: COLORS.series[i % COLORS.series.length], binSpacing: 1 },
         encoding: {
-          x: { field: 'x', type: 'quantitative', bin: { binned: true, step }, scale: { domain: [0, top], nice: false }, axis: { title: 'TCP 段长度 (字节)', format: ',d', tickCount: 8, labelFlush: true } },
+          x: { field: 'x', type: 'quantitative', bin: { binned: true, step }, scale: { domain: [0, top], nice: false }, axis: { title: 'TCP 段长度 (字节)', format: ',d', tickCount: 6, labelOverlap: true, labelFlush: false } },
           x2: { field: 'x2' },
           y: { field: 'n', type: 'quantitative', title: '段数', scale: { domain: [0, Math.ceil(maxN * 1.25)], nice: false }, axis: { tickMinStep: 1, format: 'd', tickCount: Math.min(4, maxN + 1) } },
           tooltip: [{ field: 'range', title: '段长' }, { field: 'n', title: '段数' }, { field: 'frames', title: '帧' }],
