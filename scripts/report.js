@@ -97,8 +97,8 @@ async function main() {
     const browser = await chromium.launch({ executablePath: process.env.WIRENOTE_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
     try {
       const page = await browser.newPage();
-      await page.setContent(report.html, { waitUntil: 'load' });
-      await page.pdf({ path: path.join(o.out, '实验报告.pdf'), format: 'A4', printBackground: true, preferCSSPageSize: true });
+      // A4 with running header/footer and the contents' page numbers (two printings: lib/report/print.ts).
+      await wn.printPdf(page, report.html, { title: TITLE, identity: lab.identity, path: path.join(o.out, '实验报告.pdf') });
     } finally {
       await browser.close();
     }

@@ -42,7 +42,7 @@ export function ackCadenceChart(input: AckCadenceInput): VegaLiteSpec {
     input.caption ?? `ACK 节奏（实测，共 ${total} 个推进了确认号的 ACK）：横轴是一个 ACK 确认的数据段数${max > 8 ? '，大于 8 的按 9–16、17–32… 分组' : ''}，柱上的数字是 ACK 个数`,
     {
       width: Math.min(480, Math.max(200, values.length * 48)),
-      height: 180,
+      height: 150,
       data: { values },
       encoding: { x },
       layer: [

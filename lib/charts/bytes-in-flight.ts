@@ -94,7 +94,7 @@ export function bytesInFlightChart(input: BytesInFlightInput): VegaLiteSpec {
         limited ? `有 ${limited} 个时刻在途字节达到窗口的 90 % 以上：发送受到了接收窗口的限制` : '在途字节始终低于窗口的 90 %：发送没有受接收窗口限制'
       }`,
     {
-      vconcat: [panel(flight, '在途字节 (字节)', maxFlight, 180), panel(win, '接收窗口 (字节)', maxWin, 100)],
+      vconcat: [panel(flight, '在途字节 (字节)', maxFlight, 160), panel(win, '接收窗口 (字节)', maxWin, 90)],
       spacing: 8,
       resolve: { scale: { x: 'shared', color: 'shared' }, axis: { x: 'independent' } },
     },

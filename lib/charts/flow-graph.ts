@@ -49,7 +49,7 @@ export interface FlowGraphInput {
 }
 
 const FONT = 11;
-const ROW = 16;
+const ROW = 14;
 const COL_FRAME = 34; // right edge of the frame numbers
 const COL_TIME = 42; // left edge of the times
 const LANES_X = 132; // first lane
@@ -126,7 +126,7 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
   const detailX = LANES_X + (n - 1) * gap + Math.max(24, lastHalf + 12);
   const detailW = Math.max(DETAIL_W, Math.min(300, MAX_W - detailX));
   const width = detailX + detailW;
-  const headerH = Math.max(...headerLines.map((h) => h.length), 1) * 13 + 18;
+  const headerH = Math.max(...headerLines.map((h) => h.length), 1) * 12 + 16;
   const perPage = input.rowsPerPage ?? 44;
   const rows = foldRows(input.packets, perPage * Math.max(1, Math.ceil(input.packets.filter((p) => p.important).length / perPage)));
   const pages: Row[][] = [];
@@ -142,7 +142,7 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
   return pages.map((page, k) => {
     const height = headerH + page.length * ROW + 6;
     const y = (i: number) => headerH + i * ROW + ROW / 2 + 2;
-    const header = lanes.flatMap((l, i) => headerLines[i].map((text, j) => ({ x: LANES_X + i * gap, y: 10 + j * 13, text, bold: j === 0 })));
+    const header = lanes.flatMap((l, i) => headerLines[i].map((text, j) => ({ x: LANES_X + i * gap, y: 4 + j * 12, text, bold: j === 0 })));
     const laneLines = lanes.map((l) => ({ x: laneX.get(l.id)!, y: headerH - 2, y2: height }));
     const arrows: object[] = [];
     const heads: object[] = [];
@@ -156,8 +156,8 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
       const cy = y(i);
       if (r.kind === 'fold') {
         // In the comment column: over the lanes it would run into the flags of the next arrow.
-        folds.push({ x: detailX, y: cy, text: clip(`⋯ 第 ${r.first}–${r.last} 帧：${r.data} 个数据段、${r.acks} 个纯 ACK，合为一行`, detailW, FONT) });
-        left.push({ x: COL_FRAME, y: cy, text: '⋯', align: 'right' });
+        folds.push({ x: detailX, y: cy, text: clip(`… 第 ${r.first}–${r.last} 帧：${r.data} 个数据段、${r.acks} 个纯 ACK，合为一行`, detailW, FONT) });
+        left.push({ x: COL_FRAME, y: cy, text: '…', align: 'right' });
         bands.push({ x: 0, x2: width, y: cy - ROW / 2, y2: cy + ROW / 2, kind: 'fold' });
         return;
       }
@@ -186,15 +186,15 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
       { data: { values: laneLines }, mark: { type: 'rule', color: '#bbb', strokeWidth: 1 }, encoding: { y2: { field: 'y2' } } },
       text(header.filter((h) => h.bold), { fontSize: 10, align: 'center', baseline: 'top', fontWeight: 'normal', color: '#000' }),
       text(header.filter((h) => !h.bold), { fontSize: 10, align: 'center', baseline: 'top', color: '#444' }),
-      text([{ x: COL_FRAME, y: 10, text: '帧' }], { fontSize: 10, align: 'right', baseline: 'top', color: '#444' }),
-      text([{ x: COL_TIME, y: 10, text: '时间 (s)' }], { fontSize: 10, align: 'left', baseline: 'top', color: '#444' }),
-      text([{ x: detailX, y: 10, text: '说明' }], { fontSize: 10, align: 'left', baseline: 'top', color: '#444' }),
+      text([{ x: COL_FRAME, y: 4, text: '帧' }], { fontSize: 10, align: 'right', baseline: 'top', color: '#444' }),
+      text([{ x: COL_TIME, y: 4, text: '时间 (s)' }], { fontSize: 10, align: 'left', baseline: 'top', color: '#444' }),
+      text([{ x: detailX, y: 4, text: '说明' }], { fontSize: 10, align: 'left', baseline: 'top', color: '#444' }),
       {
         data: { values: arrows },
         mark: { type: 'rule', strokeWidth: 1.5 },
         encoding: {
           x2: { field: 'x2' },
-          color: { field: 'stream', type: 'nominal', title: '箭头颜色', scale: colorScale, legend },
+          color: { field: 'stream', type: 'nominal', title: null, scale: colorScale, legend },
           tooltip: tooltip,
         },
       },
@@ -203,7 +203,7 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
         mark: { type: 'point', filled: true, size: 45, opacity: 1 },
         encoding: {
           shape: { field: 'dir', type: 'nominal', scale: { domain: ['right', 'left'], range: ['triangle-right', 'triangle-left'] }, legend: null },
-          color: { field: 'stream', type: 'nominal', title: '箭头颜色', scale: colorScale, legend },
+          color: { field: 'stream', type: 'nominal', title: null, scale: colorScale, legend },
           tooltip,
         },
       },

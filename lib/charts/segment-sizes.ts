@@ -63,7 +63,7 @@ export function segmentSizesChart(input: SegmentSizesInput): VegaLiteSpec {
           encoding: { x: { field: 'x', type: 'quantitative' }, text: { field: 'text' } },
         },
       );
-    return { title: { text: `${d.label}（${d.segments.length} 个携带数据的段）`, fontSize: 12, anchor: 'start' }, width: WIDTH, height: 100, layer: layers };
+    return { title: { text: `${d.label}（${d.segments.length} 个携带数据的段）`, fontSize: 12, anchor: 'start' }, width: WIDTH, height: 80, layer: layers };
   });
   const mssText = dirs.filter((d) => d.mss).map((d) => `${d.label} 的 MSS 为 ${d.mss}`).join('，');
   return chartSpec(

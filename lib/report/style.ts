@@ -7,12 +7,13 @@
  * CFF-outline fonts — Noto Sans CJK is one — into Type 3 bitmaps-of-paths without a font program,
  * and does the same for synthesised bold. So the printed report uses WenQuanYi Micro Hei (TrueType,
  * Debian fonts-wqy-microhei) and DejaVu Sans Mono, in regular weight only: emphasis is drawn with a
- * tint instead of a faked bold. The screen keeps Noto Sans CJK.
+ * tint instead of a faked bold. DejaVu Sans comes before Noto for the symbols WenQuanYi lacks (✗).
+ * The screen keeps Noto Sans CJK.
  */
 import { CJK_FONT } from '../charts/common';
 
 /** Fonts of the printed report (TrueType, so the PDF embeds them as real fonts). */
-export const PRINT_FONT = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "DejaVu Sans", sans-serif';
+export const PRINT_FONT = '"WenQuanYi Micro Hei", "DejaVu Sans", "Noto Sans CJK SC", sans-serif';
 export const PRINT_MONO = '"DejaVu Sans Mono", "WenQuanYi Micro Hei Mono", "Noto Sans Mono CJK SC", monospace';
 const SCREEN_MONO = '"Noto Sans Mono CJK SC", "DejaVu Sans Mono", monospace';
 
@@ -68,6 +69,7 @@ details.code pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-s
   tr { break-inside: avoid; }
   p, li { orphans: 2; widows: 2; }
   a { color: inherit; text-decoration: none; }
+  figure { margin: .7rem 0; }
   figure svg { max-height: 235mm; width: auto; }
 }
 `;
