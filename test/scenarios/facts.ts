@@ -257,6 +257,15 @@ export interface RewriteFacts {
   duplicateFrame: number | null;
 }
 
+/** Requests the builder wrote itself, all in one write() on a fresh connection (so in one TCP segment). */
+export interface PipelineFacts {
+  /** the request lines, in the order written */
+  requests: string[];
+  oneWrite: true;
+  /** the client's port */
+  localPort: number;
+}
+
 export interface ScenarioFacts {
   schema: 1;
   name: string;
@@ -280,6 +289,7 @@ export interface ScenarioFacts {
   loss: LossFact | null;
   otherTraffic: OtherTrafficFact[];
   derivedFrom: RewriteFacts | null;
+  pipelined: PipelineFacts | null;
   /** the builder's own log of what it did, in order (for people) */
   timeline: { at: number; event: string }[];
 }

@@ -21,6 +21,7 @@ import type {
   LossFact,
   OtherTrafficFact,
   PageFacts,
+  PipelineFacts,
   Profile,
   RefusedFact,
   RequestFact,
@@ -389,7 +390,7 @@ http {
   };
   const timer = setInterval(poll, 100);
   for (let i = 0; i < 100; i++) {
-    const r = spawnSync('ip', ['netns', 'exec', ns.name, 'sh', '-c', `exec 3<>/dev/tcp/${listen === '::' ? '::1' : listen}/${spec.port}`]);
+    const r = spawnSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${listen === '::' ? '::1' : listen}/${spec.port}`]);
     if (fs.existsSync(path.join(d, 'nginx.pid')) && r.status === 0) break;
     await sleep(100);
   }
@@ -581,6 +582,7 @@ export interface FinishParts {
   startedAfter?: string | null;
   stoppedBefore?: string | null;
   derivedFrom?: RewriteFacts | null;
+  pipelined?: PipelineFacts | null;
 }
 
 export class Run {
@@ -694,6 +696,7 @@ export class Run {
       loss: parts.loss ?? null,
       otherTraffic: parts.otherTraffic ?? [],
       derivedFrom: parts.derivedFrom ?? null,
+      pipelined: parts.pipelined ?? null,
       timeline: this.timeline,
     };
     fs.mkdirSync(this.outDir, { recursive: true });

@@ -23,7 +23,9 @@ import {
   SiteSpec,
   sleep,
   visit,
+  networkIdle,
 } from './run';
+import { routedBetween } from '../support/netns';
 
 export interface ScenarioDef {
   name: string;
@@ -83,7 +85,7 @@ async function browserLab(r: Run, o: BrowserLab): Promise<ScenarioFacts> {
   r.event(`loading ${url}`);
   if (o.load) await o.load(c);
   else await visit(c.browser.page, url);
-  r.event('page loaded, audio played, network quiet');
+  r.event(o.load ? 'load step done' : 'page loaded, audio played, network quiet');
   if (o.startCapture === 'after-load') await startCap();
   if (o.afterPage) await o.afterPage(c);
   await c.browser.page.evaluate(() => document.querySelector('audio')?.pause()).catch(() => undefined);
@@ -360,6 +362,157 @@ export const SCENARIOS: ScenarioDef[] = [
         end: 'server-idle',
         closes: () => [{ scope: 'all lab connections', reason: 'keepalive-timeout', by: 'server', seconds: 5, detail: "Node's keepAliveTimeout (5 s) after the last response; a connection that never carried a request is closed by the server's 5.5 s socket timeout" }],
       }),
+  },
+  {
+    name: 'nginx-reload',
+    summary: 'nginx serving the site (ETag, Last-Modified, no Cache-Control); Chromium loads it, then reloads in the same profile → conditional GET and 304',
+    build: (r) =>
+      browserLab(r, {
+        summary: 'nginx serving the site (ETag, Last-Modified, no Cache-Control); Chromium loads it, then reloads in the same profile → conditional GET and 304',
+        server: (ns, root, run) => nginxServer(ns, { root, address: '127.0.0.1', port: 8080, confDir: path.join(run.tmp, 'nginx') }),
+        capture: () => dumpcapLo('tcp port 8080'),
+        afterPage: async (c) => {
+          c.r.event('reloading in the same profile');
+          await visit(c.browser.page, c.url, { reload: true });
+        },
+        end: 'browser-exit',
+        closes: () => [browserExit('nginx keeps connections 65 s (keepalive_timeout 65, not advertised); the browser closes them when it exits')],
+      }),
+  },
+  {
+    name: 'node-gzip-chunked',
+    summary: 'a small Node server on port 3000 sends the page with Content-Encoding: gzip and Transfer-Encoding: chunked (assets plain, no Range); Chromium',
+    build: (r) =>
+      browserLab(r, {
+        summary: 'a small Node server on port 3000 sends the page with Content-Encoding: gzip and Transfer-Encoding: chunked (assets plain, no Range); Chromium',
+        site: { profile: { major: '网络工程', studentId: '2011427', name: '陈思远' } },
+        server: (ns, root) => nodeSiteServer(ns, { root, address: '127.0.0.1', port: 3000, gzipPage: true }),
+        capture: () => dumpcapLo('tcp port 3000'),
+        end: 'browser-exit',
+        closes: () => [browserExit()],
+      }),
+  },
+  {
+    name: 'ipv6-localhost',
+    summary: 'http-server listening on :: (all addresses, IPv6 and IPv4-mapped); Chromium opens http://localhost:8080/ and connects to ::1',
+    build: (r) =>
+      browserLab(r, {
+        summary: 'http-server listening on :: (all addresses, IPv6 and IPv4-mapped); Chromium opens http://localhost:8080/ and connects to ::1',
+        server: (ns, root) => httpServer(ns, { root, address: '::1', listen: '::', port: 8080 }),
+        pageUrl: () => 'http://localhost:8080/',
+        capture: () => dumpcapLo('tcp port 8080'),
+        end: 'browser-exit',
+        closes: () => [browserExit()],
+        more: (c) => {
+          const seen = [...new Set(c.srv.connections.map((x) => x.remote.address))];
+          if (seen.length !== 1 || seen[0] !== '::1') throw new Error(`the browser reached the server from ${seen}, not only ::1`);
+          return {};
+        },
+      }),
+  },
+  {
+    name: 'veth-loss',
+    summary: 'client and server in two namespaces joined by veth pairs through a router namespace (MTU 1500, offloads off); nft in the router drops every 25th server data segment; capture on the client side; http-server on 10.77.2.1:8080; Chromium',
+    build: async (r) => {
+      const summary = 'client and server in two namespaces joined by veth pairs through a router namespace (MTU 1500, offloads off); nft in the router drops every 25th server data segment; capture on the client side; http-server on 10.77.2.1:8080; Chromium';
+      const cli = r.ns('cli');
+      const router = r.ns('rtr');
+      const srvNs = r.ns('srv');
+      const link = routedBetween(cli, router, srvNs);
+      const site = makeSite(path.join(r.tmp, 'site'), { profile: { major: '通信工程', studentId: '2112087', name: '赵一鸣' } });
+      const srv = await r.server(httpServer(srvNs, { root: site.dir, address: link.serverAddress, port: 8080 }));
+      const rule = 'tcp sport 8080 meta length > 200 numgen inc mod 25 == 7 counter name dropped drop';
+      router.run('nft', ['-f', '-'], `table inet wn_loss {\n  counter dropped { }\n  chain loss {\n    type filter hook forward priority 0; policy accept;\n    ${rule}\n  }\n}\n`);
+      r.event(`nft forward chain in ${router.name}: ${rule}`);
+      const cap = await r.startCapture(cli, { tool: 'dumpcap', iface: link.clientIf, filter: 'tcp port 8080' });
+      const browser = await r.chromium(cli);
+      await visit(browser.page, srv.url);
+      r.event('page loaded, audio played, network quiet');
+      await browser.page.evaluate(() => document.querySelector('audio')?.pause()).catch(() => undefined);
+      await browser.close();
+      r.event('browser closed');
+      await sleep(700);
+      await cap.stop();
+      r.event('capture stopped');
+      const dropped = Number(/packets (\d+)/.exec(router.run('nft', ['list', 'counter', 'inet', 'wn_loss', 'dropped']))![1]);
+      router.run('nft', ['delete', 'table', 'inet', 'wn_loss']);
+      r.event(`nft dropped ${dropped} server segments`);
+      r.markProbe();
+      r.probe(cli, srv, site);
+      await srv.stop();
+      return r.finish({
+        summary,
+        link: { kind: 'veth', namespaces: [cli.name, srvNs.name, router.name], mtu: link.mtu, family: 4, clientAddress: link.clientAddress, serverAddress: link.serverAddress, offloads: link.offloads },
+        client: browser.facts,
+        servers: [srv],
+        site,
+        pageUrl: srv.url,
+        closes: [browserExit()],
+        loss: { namespace: router.name, rule, dropped, beforeCapturePoint: true },
+      });
+    },
+  },
+  {
+    name: 'pipelined-head',
+    summary: 'three requests (GET /, HEAD /logo.jpg, GET /icon.jpg with Connection: close) written in one TCP segment by a raw Node socket to nginx on [::1]:8080; nginx answers in order and closes',
+    build: async (r) => {
+      const ns = r.ns();
+      const site = makeSite(path.join(r.tmp, 'site'));
+      const srv = await r.server(nginxServer(ns, { root: site.dir, address: '::1', port: 8080, confDir: path.join(r.tmp, 'nginx') }));
+      const cap = await r.startCapture(ns, dumpcapLo('tcp port 8080'));
+      const out = ns.run(process.execPath, [path.join(__dirname, 'clients', 'pipeline.js'), '--host', '::1', '--port', '8080']);
+      const res = JSON.parse(out);
+      r.event(`raw socket from port ${res.localPort} wrote ${res.requests.length} requests in one write (${res.bytesWritten} bytes), read ${res.bytesRead} bytes until the server closed`);
+      await cap.stop();
+      r.event('capture stopped');
+      r.markProbe();
+      r.probe(ns, srv, site);
+      await srv.stop();
+      return r.finish({
+        summary: 'three requests (GET /, HEAD /logo.jpg, GET /icon.jpg with Connection: close) written in one TCP segment by a raw Node socket to nginx on [::1]:8080; nginx answers in order and closes',
+        link: loopbackLink(ns, '::1'),
+        client: { kind: 'script', software: 'node-net', version: process.version, userAgent: null, freshProfile: null, flags: [] },
+        servers: [srv],
+        site,
+        pageUrl: srv.url,
+        requestsOrdered: true,
+        pipelined: { requests: res.requests, oneWrite: true, localPort: res.localPort },
+        closes: [{ scope: 'the one connection', reason: 'connection-close-header', by: 'server', seconds: null, detail: 'the third request says Connection: close; nginx answers it with Connection: close and closes after it' }],
+      });
+    },
+  },
+  {
+    name: 'mid-exchange-start',
+    summary: 'the capture starts after the request for / left: the Node server holds its response until the capture runs, then sends it slowly; the assets follow normally; Chromium',
+    build: (r) => {
+      let nav: Promise<unknown> = Promise.resolve();
+      return browserLab(r, {
+        summary: 'the capture starts after the request for / left: the Node server holds its response until the capture runs, then sends it slowly; the assets follow normally; Chromium',
+        site: { profile: { major: '信息安全', studentId: '2110925', name: '孙悦' } },
+        server: (ns, root) => nodeSiteServer(ns, { root, address: '127.0.0.1', port: 3000, holdPage: true }),
+        capture: () => dumpcapLo('tcp port 3000'),
+        startCapture: 'after-load',
+        load: async (c) => {
+          nav = c.browser.page.goto(c.url, { waitUntil: 'load' });
+          await c.srv.waitFor((e) => e.ev === 'holding', 15000);
+          c.r.event('the server holds the response to GET / (request received)');
+        },
+        afterPage: async (c) => {
+          c.srv.send('go');
+          c.r.event('the server sends the page (in 4 pieces, 150 ms apart)');
+          await nav;
+          await c.browser.page.evaluate(async () => {
+            const a = document.querySelector('audio');
+            if (a) await a.play().catch(() => undefined);
+          });
+          await networkIdle(c.browser.page, 1200);
+          c.r.event('page loaded, network quiet');
+        },
+        end: 'browser-exit',
+        closes: () => [browserExit()],
+        more: () => ({ startedAfter: 'the request for / was sent and received (the server held the response until the capture ran)' }),
+      });
+    },
   },
 ];
 

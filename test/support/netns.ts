@@ -84,7 +84,53 @@ export function vethBetween(client: Netns, server: Netns, opts: { mtu?: number; 
     ns.run('ip', ['link', 'set', ifname, 'mtu', String(mtu)]);
     ns.run('ip', ['addr', 'add', `${addr}/24`, 'dev', ifname]);
     ns.run('ethtool', ['-K', ifname, ...offloads.split(' ')]);
+    // Linux TCP builds GSO super-packets even with gso off (software GSO); one segment per skb makes netfilter
+    // (the loss rules) see each wire segment on its own.
+    ns.run('ip', ['link', 'set', ifname, 'gso_max_segs', '1', 'gso_max_size', String(mtu)]);
     ns.run('ip', ['link', 'set', ifname, 'up']);
   }
-  return { clientIf, serverIf, clientAddress, serverAddress, mtu, offloads: `ethtool -K <both ends> ${offloads}` };
+  return { clientIf, serverIf, clientAddress, serverAddress, mtu, offloads: `ethtool -K <both ends> ${offloads}; ip link set <both ends> gso_max_segs 1 gso_max_size ${mtu}` };
+}
+
+export interface RoutedLink {
+  clientIf: string;
+  serverIf: string;
+  clientAddress: string;
+  serverAddress: string;
+  routerAddresses: [string, string];
+  mtu: number;
+  offloads: string;
+}
+
+/**
+ * client ⇄ router ⇄ server over two veth pairs, IPv4 forwarding in the router. A packet the router's netfilter
+ * drops (forward hook) was really sent by the server's TCP, so the capture on the client side shows a real loss
+ * (a gap, then the retransmission) — unlike a drop in the sender's own output hook, which TCP sees as a local
+ * error and simply sends again.
+ */
+export function routedBetween(client: Netns, router: Netns, server: Netns, mtu = 1500): RoutedLink {
+  const offloads = 'tso off gso off gro off';
+  const pairs = [
+    { a: client, aIf: 'veth-c', aAddr: '10.77.1.1', b: router, bIf: 'veth-rc', bAddr: '10.77.1.254' },
+    { a: server, aIf: 'veth-s', aAddr: '10.77.2.1', b: router, bIf: 'veth-rs', bAddr: '10.77.2.254' },
+  ];
+  for (const p of pairs) {
+    sh('ip', ['link', 'add', p.aIf, 'netns', p.a.name, 'type', 'veth', 'peer', 'name', p.bIf, 'netns', p.b.name]);
+    for (const [ns, ifname, addr] of [
+      [p.a, p.aIf, p.aAddr],
+      [p.b, p.bIf, p.bAddr],
+    ] as const) {
+      ns.run('ip', ['link', 'set', ifname, 'mtu', String(mtu)]);
+      ns.run('ip', ['addr', 'add', `${addr}/24`, 'dev', ifname]);
+      ns.run('ethtool', ['-K', ifname, ...offloads.split(' ')]);
+      ns.run('ip', ['link', 'set', ifname, 'gso_max_segs', '1', 'gso_max_size', String(mtu)]);
+      ns.run('ip', ['link', 'set', ifname, 'up']);
+    }
+    p.a.run('ip', ['route', 'add', 'default', 'via', p.bAddr]);
+  }
+  router.run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+  return {
+    clientIf: 'veth-c', serverIf: 'veth-s', clientAddress: '10.77.1.1', serverAddress: '10.77.2.1', routerAddresses: ['10.77.1.254', '10.77.2.254'], mtu,
+    offloads: `ethtool -K <every veth end> ${offloads}; ip link set <every veth end> gso_max_segs 1 gso_max_size ${mtu}`,
+  };
 }
