@@ -19,7 +19,9 @@ export const CAPTURES = path.join(__dirname, 'captures');
 export async function buildScenario(name: string, opts: { out?: string; nsSuffix?: string; log?: (m: string) => void } = {}) {
   const def = SCENARIOS.find((s) => s.name === name);
   if (!def) throw new Error(`unknown scenario ${name} (see --list)`);
-  const run = new Run(name, opts.out ?? CAPTURES, opts.nsSuffix ?? '', opts.log ?? (() => undefined));
+  const out = opts.out ?? CAPTURES;
+  if (def.from && !fs.existsSync(path.join(out, `${def.from}.facts.json`))) await buildScenario(def.from, opts);
+  const run = new Run(name, out, opts.nsSuffix ?? '', opts.log ?? (() => undefined));
   try {
     return await def.build(run);
   } finally {

@@ -137,7 +137,11 @@ export interface RequestFact {
   method: string;
   /** request-target as sent (percent-encoded) */
   uri: string;
+  /** status the server answered with; null: it sent no response (the client went away first, or no log) */
   status: number | null;
+  /** the server wrote the whole response to its socket (it may still have been cut on the wire if the client closed);
+   *  false: the client closed or reset first (e.g. after a seek); null: the server's log does not say */
+  complete: boolean | null;
   /** server port the request went to (several servers in one scenario) */
   port: number;
   /** Range header, if any */
@@ -187,6 +191,8 @@ export interface TlsAttemptFact {
   answer: 'http 400' | 'refused';
   clientHelloSent: boolean;
   url: string;
+  /** connections the server logged for this attempt (Chromium retries the handshake on new connections); null: none */
+  connections: number | null;
 }
 
 export type CloseReason =

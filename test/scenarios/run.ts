@@ -323,7 +323,7 @@ export async function pythonServer(ns: Netns, spec: ServerSpec): Promise<Server>
     if (/^Serving HTTP/.test(l)) srv.emit({ ev: 'listening' });
     const m = /^(\S+) - - \[[^\]]*\] "(\S+) (\S+) HTTP\/[\d.]+" (\d{3})/.exec(l);
     if (m) {
-      const r: RawRequest = { method: m[2], uri: m[3], status: Number(m[4]), range: null, conditional: null, remote: null, at: Date.now(), connId: null, complete: true };
+      const r: RawRequest = { method: m[2], uri: m[3], status: Number(m[4]), range: null, conditional: null, remote: null, at: Date.now(), connId: null, complete: null };
       srv.requests.push(r);
       srv.emit({ ev: 'req', url: r.uri });
     }
@@ -357,7 +357,7 @@ events { worker_connections 64; }
 http {
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
-  log_format wn escape=json '{"msec":"$msec","rt":"$request_time","remote":"$remote_addr","rport":"$remote_port","conn":"$connection","method":"$request_method","uri":"$request_uri","status":"$status","range":"$http_range","inm":"$http_if_none_match","ims":"$http_if_modified_since"}';
+  log_format wn escape=json '{"msec":"$msec","rt":"$request_time","remote":"$remote_addr","rport":"$remote_port","conn":"$connection","method":"$request_method","uri":"$request_uri","status":"$status","range":"$http_range","inm":"$http_if_none_match","ims":"$http_if_modified_since","done":"$request_completion"}';
   access_log ${log} wn;
   client_body_temp_path ${d}/tmp; proxy_temp_path ${d}/tmp; fastcgi_temp_path ${d}/tmp; uwsgi_temp_path ${d}/tmp; scgi_temp_path ${d}/tmp;
   sendfile off;
@@ -383,7 +383,7 @@ http {
       const e = JSON.parse(l);
       srv.requests.push({
         method: e.method, uri: e.uri, status: Number(e.status), range: e.range || null, conditional: !!(e.inm || e.ims),
-        remote: { address: e.remote, port: Number(e.rport) }, at: Math.round((Number(e.msec) - Number(e.rt)) * 1000), connId: Number(e.conn), complete: null,
+        remote: { address: e.remote, port: Number(e.rport) }, at: Math.round((Number(e.msec) - Number(e.rt)) * 1000), connId: Number(e.conn), complete: e.done === 'OK',
       });
     }
     read = text.length;
@@ -662,7 +662,7 @@ export class Run {
     for (const s of parts.servers)
       for (const r of s.requests) {
         if (this.probeStarted && r.at >= this.probeStarted) continue; // the builder's own probes after the capture
-        requests.push({ method: r.method, uri: r.uri, status: r.status, port: s.facts.port, range: r.range, conditional: r.conditional, remote: r.remote, at: r.at, captured: inCapture(r.at), source: 'server-log' });
+        requests.push({ method: r.method, uri: r.uri, status: r.status, complete: r.complete, port: s.facts.port, range: r.range, conditional: r.conditional, remote: r.remote, at: r.at, captured: inCapture(r.at), source: 'server-log' });
       }
     requests.push(...(parts.extraRequests ?? []));
     requests.sort((a, b) => a.at - b.at);

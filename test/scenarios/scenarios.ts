@@ -20,16 +20,19 @@ import {
   Run,
   Server,
   Site,
+  SITE,
   SiteSpec,
   sleep,
   visit,
   networkIdle,
 } from './run';
-import { routedBetween } from '../support/netns';
+import { routedBetween, sh, vethBetween } from '../support/netns';
 
 export interface ScenarioDef {
   name: string;
   summary: string;
+  /** a derived scenario rewrites this scenario's capture (built first when missing) */
+  from?: string;
   /** cheap enough for CI to rebuild end to end */
   cheap?: boolean;
   build(r: Run): Promise<ScenarioFacts>;
@@ -218,11 +221,24 @@ export const SCENARIOS: ScenarioDef[] = [
       }),
   },
   {
+    name: 'any-sll2-tcpdump',
+    summary: 'tcpdump -i any (Linux cooked v2 headers, classic pcap) with the filter "tcp port 8080"; http-server; Chromium',
+    build: (r) =>
+      browserLab(r, {
+        summary: 'tcpdump -i any (Linux cooked v2 headers, classic pcap) with the filter "tcp port 8080"; http-server; Chromium',
+        server: (ns, root) => httpServer(ns, { root, address: '127.0.0.1', port: 8080 }),
+        capture: () => ({ tool: 'tcpdump', iface: 'any', filter: 'tcp port 8080' }),
+        end: 'browser-exit',
+        closes: () => [browserExit()],
+      }),
+  },
+  {
     name: 'https-mistakes',
     summary: 'Chromium first opens https://127.0.0.1:8080/ (TLS ClientHello to the HTTP server → 400), then https://127.0.0.1/ (closed port 443: SYN → RST), then the plain http://127.0.0.1:8080/',
     build: (r) => {
       let tlsUrl = '';
       let refusedUrl = '';
+      let tlsEnd = 0;
       return browserLab(r, {
         summary: 'Chromium first opens https://127.0.0.1:8080/ (TLS ClientHello to the HTTP server → 400), then https://127.0.0.1/ (closed port 443: SYN → RST), then the plain http://127.0.0.1:8080/',
         server: (ns, root) => httpServer(ns, { root, address: '127.0.0.1', port: 8080 }),
@@ -234,6 +250,7 @@ export const SCENARIOS: ScenarioDef[] = [
             const err = await c.browser.page.goto(u).then(() => 'loaded', (e: Error) => e.message.split('\n')[0]);
             c.r.event(`opened ${u}: ${err}`);
             await sleep(500);
+            if (u === tlsUrl) tlsEnd = Date.now();
           }
         },
         end: 'browser-exit',
@@ -241,13 +258,18 @@ export const SCENARIOS: ScenarioDef[] = [
           { scope: 'the TLS attempts on port 8080', reason: 'tls-rejected', by: null, seconds: null, detail: "Node's HTTP parser rejects the ClientHello bytes: http-server answers 400 Bad Request and drops the connection; the browser sends a TLS alert and FIN, and which FIN comes first is a race (the server may also RST)" },
           browserExit(),
         ],
-        more: () => ({
-          tls: [
-            { address: '127.0.0.1', port: 8080, answer: 'http 400', clientHelloSent: true, url: tlsUrl },
-            { address: '127.0.0.1', port: 443, answer: 'refused', clientHelloSent: false, url: refusedUrl },
-          ],
-          refused: [{ address: '127.0.0.1', port: 443, family: 4, reason: 'closed port', by: `Chromium opening ${refusedUrl}` }],
-        }),
+        more: (c) => {
+          // The TLS connections close in a race (see closes): the server's view of who closed first is not a fact.
+          const tlsConns = c.srv.connections.filter((x) => x.openedAt < tlsEnd);
+          for (const x of tlsConns) x.by = null;
+          return {
+            tls: [
+              { address: '127.0.0.1', port: 8080, answer: 'http 400', clientHelloSent: true, url: tlsUrl, connections: tlsConns.length },
+              { address: '127.0.0.1', port: 443, answer: 'refused', clientHelloSent: false, url: refusedUrl, connections: null },
+            ],
+            refused: [{ address: '127.0.0.1', port: 443, family: 4, reason: 'closed port', by: `Chromium opening ${refusedUrl}` }],
+          };
+        },
       });
     },
   },
@@ -514,7 +536,158 @@ export const SCENARIOS: ScenarioDef[] = [
       });
     },
   },
+  {
+    name: 'seek-ranges',
+    summary: 'a 267 s audio (the intro 16 times, 1 MB) over a slow veth link (tbf rate 400 kbit/s on the server side); Chromium plays it and seeks three times by script (currentTime = 200, 100, 260, 2 s apart) → several Range requests, earlier ones abandoned; http-server on 10.77.0.2:8080',
+    build: async (r) => {
+      const summary = 'a 267 s audio (the intro 16 times, 1 MB) over a slow veth link (tbf rate 400 kbit/s on the server side); Chromium plays it and seeks three times by script (currentTime = 200, 100, 260, 2 s apart) → several Range requests, earlier ones abandoned; http-server on 10.77.0.2:8080';
+      const cli = r.ns('cli');
+      const srvNs = r.ns('srv');
+      const link = vethBetween(cli, srvNs);
+      const rate = 'tbf rate 400kbit burst 16kb latency 100ms';
+      srvNs.run('tc', ['qdisc', 'add', 'dev', link.serverIf, 'root', ...rate.split(' ')]);
+      r.event(`tc qdisc on ${link.serverIf}: ${rate}`);
+      // 16 copies of the intro back to back: a valid CBR MP3 stream (no Xing header), 16 times as long — long enough
+      // that a seek lands beyond what Chromium waits for on the running download (it then sends a new Range request).
+      const intro = fs.readFileSync(path.join(SITE, 'intro.mp3'));
+      const longAudio = path.join(r.tmp, 'long.mp3');
+      fs.writeFileSync(longAudio, Buffer.concat(Array(16).fill(intro)));
+      const site = makeSite(path.join(r.tmp, 'site'), { profile: { major: '数字媒体技术', studentId: '2115530', name: '周婷' }, audioFile: longAudio });
+      const srv = await r.server(httpServer(srvNs, { root: site.dir, address: link.serverAddress, port: 8080, keepAliveSeconds: keepAliveLong }));
+      const cap = await r.startCapture(cli, { tool: 'dumpcap', iface: link.clientIf, filter: 'tcp port 8080' });
+      const browser = await r.chromium(cli);
+      const page = browser.page;
+      await page.goto(srv.url, { waitUntil: 'load' });
+      await page.evaluate(() => document.querySelector('audio')!.play().catch(() => undefined));
+      r.event('page loaded; audio playing');
+      const seeks = [200, 100, 260];
+      for (const t of seeks) {
+        await sleep(2000);
+        await page.evaluate((x) => {
+          document.querySelector('audio')!.currentTime = x;
+        }, t);
+        r.event(`audio.currentTime = ${t}`);
+      }
+      await sleep(1500);
+      await networkIdle(page, 1500, 30000);
+      await page.evaluate(() => document.querySelector('audio')!.pause());
+      r.event('audio paused, network quiet');
+      await browser.close();
+      r.event('browser closed');
+      await sleep(700);
+      await cap.stop();
+      r.event('capture stopped');
+      srvNs.run('tc', ['qdisc', 'del', 'dev', link.serverIf, 'root']);
+      r.markProbe();
+      r.probe(cli, srv, site);
+      await srv.stop();
+      const audio = srv.requests.filter((q) => q.uri === site.assets.find((a) => a.role === 'audio')!.uri);
+      if (audio.filter((q) => q.range).length < 3) throw new Error(`only ${audio.length} audio requests (${JSON.stringify(audio)}): the seeks made too few Range requests`);
+      return r.finish({
+        summary,
+        link: { kind: 'veth', namespaces: [cli.name, srvNs.name], mtu: link.mtu, family: 4, clientAddress: link.clientAddress, serverAddress: link.serverAddress, offloads: `${link.offloads}; tc qdisc add dev ${link.serverIf} root ${rate}` },
+        client: browser.facts,
+        servers: [srv],
+        site,
+        pageUrl: srv.url,
+        closes: [
+          { scope: 'audio connections whose response was abandoned after a seek', reason: 'client-abort-after-seek', by: 'client', seconds: null, detail: 'Chromium drops a media response it no longer needs after a seek and asks for the new position with a new Range request' },
+          browserExit(),
+        ],
+      });
+    },
+  },
+  {
+    name: 'orphan-response',
+    from: 'python-http10',
+    summary: 'python-http10 with the frame carrying "GET /" removed (editcap, by frame number): the page response has no captured request (HTTP/1.0: that connection carried nothing else)',
+    build: async (r) => {
+      const src = sourceOf(r, 'python-http10');
+      const frame = tsharkFirst(src.file, 'http.request.method == "GET" && http.request.uri == "/"');
+      const dst = path.join(r.outDir, 'orphan-response.pcapng');
+      sh('editcap', [src.file, dst, String(frame)]);
+      const f: ScenarioFacts = JSON.parse(JSON.stringify(src.facts));
+      const page = f.requests.find((q) => q.method === 'GET' && q.uri === '/' && q.captured)!;
+      page.captured = false;
+      return writeDerived(r, f, {
+        file: 'orphan-response.pcapng',
+        summary: 'python-http10 with the frame carrying "GET /" removed (editcap, by frame number): the page response has no captured request (HTTP/1.0: that connection carried nothing else)',
+        derivedFrom: { from: 'python-http10', how: 'drop-frames', frames: [frame], carried: 'the request GET / (one segment, as tshark shows it in the source)', duplicateFrame: null },
+      });
+    },
+  },
+  {
+    name: 'duplicated-block',
+    from: 'keepalive-timeout',
+    summary: 'keepalive-timeout with the pcapng block of the page response (status line frame) written twice in a row: the same segment appears twice',
+    build: async (r) => {
+      const src = sourceOf(r, 'keepalive-timeout');
+      const get = tsharkFirst(src.file, 'http.request.method == "GET" && http.request.uri == "/"');
+      const frame = tsharkFirst(src.file, `frame.number > ${get} && tcp.stream == ${tsharkField(src.file, get, 'tcp.stream')} && tcp.payload[0:5] == 48:54:54:50:2f`);
+      const dst = path.join(r.outDir, 'duplicated-block.pcapng');
+      fs.writeFileSync(dst, duplicatePacketBlock(fs.readFileSync(src.file), frame));
+      const f: ScenarioFacts = JSON.parse(JSON.stringify(src.facts));
+      return writeDerived(r, f, {
+        file: 'duplicated-block.pcapng',
+        summary: 'keepalive-timeout with the pcapng block of the page response (status line frame) written twice in a row: the same segment appears twice',
+        derivedFrom: { from: 'keepalive-timeout', how: 'duplicate-block', frames: [frame], carried: 'the first segment of the response to GET / (HTTP/1.1 200 OK)', duplicateFrame: frame + 1 },
+      });
+    },
+  },
 ];
+
+// ---------------------------------------------------------------- derived scenarios
+
+function sourceOf(r: Run, name: string): { facts: ScenarioFacts; file: string } {
+  const facts = JSON.parse(fs.readFileSync(path.join(r.outDir, `${name}.facts.json`), 'utf8')) as ScenarioFacts;
+  return { facts, file: path.join(r.outDir, facts.capture.file) };
+}
+
+/** The first frame number tshark shows for a display filter (the builder locates what it rewrites; facts say so). */
+function tsharkFirst(file: string, filter: string): number {
+  const out = sh('tshark', ['-2', '-n', '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number']).trim().split('\n')[0];
+  if (!out) throw new Error(`no frame matches ${filter} in ${file}`);
+  return Number(out);
+}
+
+function tsharkField(file: string, frame: number, field: string): string {
+  return sh('tshark', ['-2', '-n', '-r', file, '-Y', `frame.number == ${frame}`, '-T', 'fields', '-e', field]).trim();
+}
+
+/** Copy the n-th packet block (EPB/SPB/PB, 1-based) of a pcapng file right after itself. */
+export function duplicatePacketBlock(buf: Buffer, n: number): Buffer {
+  let le = true;
+  let off = 0;
+  let count = 0;
+  while (off + 12 <= buf.length) {
+    let type = buf.readUInt32LE(off);
+    if (type === 0x0a0d0d0a) le = buf.readUInt32LE(off + 8) === 0x1a2b3c4d;
+    type = le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
+    const len = le ? buf.readUInt32LE(off + 4) : buf.readUInt32BE(off + 4);
+    if (len < 12 || off + len > buf.length) throw new Error(`bad block at ${off}`);
+    if (type === 6 || type === 3 || type === 2) {
+      count++;
+      if (count === n) {
+        const block = buf.subarray(off, off + len);
+        return Buffer.concat([buf.subarray(0, off + len), block, buf.subarray(off + len)]);
+      }
+    }
+    off += len;
+  }
+  throw new Error(`only ${count} packet blocks, no block ${n}`);
+}
+
+function writeDerived(r: Run, f: ScenarioFacts, o: { file: string; summary: string; derivedFrom: ScenarioFacts['derivedFrom'] }): ScenarioFacts {
+  f.name = r.name;
+  f.summary = o.summary;
+  f.capture.file = o.file;
+  f.derivedFrom = o.derivedFrom;
+  f.timeline = [...f.timeline, { at: Date.now(), event: `${o.derivedFrom!.how} ${o.derivedFrom!.frames.join(',')} of ${o.derivedFrom!.from}: ${o.derivedFrom!.carried}` }];
+  fs.chmodSync(path.join(r.outDir, o.file), 0o644);
+  fs.writeFileSync(path.join(r.outDir, `${r.name}.facts.json`), JSON.stringify(f, null, 2) + '\n');
+  r.log(`${r.name}: wrote ${o.file} (${fs.statSync(path.join(r.outDir, o.file)).size} bytes) and ${r.name}.facts.json`);
+  return f;
+}
 
 // helpers kept for later scenarios
 export type { RequestFact };

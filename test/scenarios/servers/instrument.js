@@ -48,7 +48,7 @@ function instrument(server) {
     });
     res.on('finish', () => emit({ ev: 'res', id, url: req.url, status: res.statusCode }));
     res.on('close', () => {
-      if (!res.writableFinished) emit({ ev: 'abort', id, url: req.url, status: res.statusCode });
+      if (!res.writableFinished) emit({ ev: 'abort', id, url: req.url, status: res.headersSent ? res.statusCode : null, sent: res.socket ? res.socket.bytesWritten : null });
     });
   });
 }
