@@ -30,6 +30,8 @@ interface Frame {
   contentTypes: string[];
   contentLengths: number[];
   contentRanges: string[];
+  /** response header lines as tshark shows them ("Name: value", no CRLF) */
+  lines: string[];
   connection: string[];
   retrans: boolean;
   lost: boolean;
@@ -68,6 +70,7 @@ function tsharkFrames(file: string, httpPorts: number[]): Frame[] {
         methods: list(g('http.request.method')), uris: list(g('http.request.uri')), codes: list(g('http.response.code')).map(Number),
         versions: list(g('http.response.version')), servers: list(g('http.server')), agents: list(g('http.user_agent')),
         contentTypes: list(g('http.content_type')), contentLengths: list(g('http.content_length_header')).map(Number), contentRanges: list(g('http.response.line')).filter((l) => /^content-range:/i.test(l)).map((l) => l.replace(/\\r\\n$|\s+$/g, '')),
+        lines: list(g('http.response.line')).map((l) => l.replace(/\\r\\n$|\s+$/g, '')),
         connection: list(g('http.connection')), retrans: g('tcp.analysis.retransmission') !== '', lost: g('tcp.analysis.lost_segment') !== '', iface: g('frame.interface_name'), time: Number(g('frame.time_epoch')),
         data: g('http.file_data'),
       };
@@ -121,7 +124,7 @@ function followedResponses(file: string, stream: number, methods: string[]): Fra
     out.push({
       no: 0, stream, src: '', dst: '', sport: null, dport: null, udpDport: null, flags: 0, len: 0, capLen: 0, frameLen: 0, payload: '', methods: [], uris: [],
       codes: [code], versions: [`HTTP/${m[1]}`], servers: h('server'), agents: [], contentTypes: h('content-type'), contentLengths: h('content-length').map(Number),
-      contentRanges: h('content-range').map((v) => `Content-Range: ${v}`), connection: h('connection'), retrans: false, lost: false, iface: '', time: 0, data: '',
+      contentRanges: h('content-range').map((v) => `Content-Range: ${v}`), lines: head.slice(1), connection: h('connection'), retrans: false, lost: false, iface: '', time: 0, data: '',
     });
     at = end + 4 + (bodyless ? 0 : len);
   }
@@ -214,6 +217,28 @@ export function checkFacts(dir: string, f: ScenarioFacts): string[] {
     expect(labResponses.every((x) => x.versions.every((v) => v === `HTTP/${lab.httpVersion}`)), `lab server speaks HTTP/${lab.httpVersion}`);
     expect(labResponses.every((x) => (lab.serverHeader === null ? x.servers.length === 0 : x.servers.every((s) => s === lab.serverHeader))), `Server header ${lab.serverHeader}`);
     expect(labRequests.every((x) => x.agents.every((a) => a === f.client.userAgent)), `User-Agent ${f.client.userAgent}`);
+  }
+
+  // --- the lab server's headers are what its facts say
+  if (labResponses.length && f.capture.snaplen >= 1500) {
+    const header = (x: Frame, name: string) => x.lines.filter((l) => l.toLowerCase().startsWith(name + ':')).map((l) => l.slice(name.length + 1).trim());
+    const ok = labResponses.filter((x) => x.codes.some((c) => c === 200 || c === 206));
+    const validators = ok.some((x) => header(x, 'etag').length || header(x, 'last-modified').length);
+    expect(validators === lab.conditional, `server sends ETag/Last-Modified: ${lab.conditional}`);
+    const ka = labResponses.flatMap((x) => header(x, 'keep-alive'));
+    expect(lab.advertisesKeepAliveTimeout ? ka.length > 0 && ka.every((v) => v === `timeout=${lab.keepAliveTimeoutSeconds}`) : ka.length === 0, `Keep-Alive header: ${lab.advertisesKeepAliveTimeout ? `timeout=${lab.keepAliveTimeoutSeconds}` : 'none'} (tshark: ${ka})`);
+    const cc = [...new Set(ok.flatMap((x) => header(x, 'cache-control')))];
+    expect(lab.cacheControl === null ? cc.length === 0 : cc.length === 1 && cc[0] === lab.cacheControl, `Cache-Control ${lab.cacheControl} (tshark: ${cc})`);
+    const ranged = f.requests.filter((q) => q.captured && q.port === lab.port && q.range && q.complete !== false && q.status !== null);
+    for (const q of ranged) expect(q.status === (lab.ranges ? 206 : 200), `Range ${q.range} answered ${lab.ranges ? 206 : 200} (log: ${q.status})`);
+    if (lab.page && f.page) {
+      const pageResp = ok.filter((x) => header(x, 'content-type').some((t) => t.startsWith('text/html')));
+      expect(pageResp.length > 0, 'the page response is there');
+      const enc = pageResp.flatMap((x) => header(x, 'content-encoding'));
+      const te = pageResp.flatMap((x) => header(x, 'transfer-encoding'));
+      expect(JSON.stringify(enc) === JSON.stringify(lab.page.contentEncoding ? pageResp.map(() => lab.page!.contentEncoding) : []), `page Content-Encoding ${lab.page.contentEncoding} (tshark: ${enc})`);
+      expect(JSON.stringify(te) === JSON.stringify(lab.page.transferEncoding ? pageResp.map(() => lab.page!.transferEncoding) : []), `page Transfer-Encoding ${lab.page.transferEncoding} (tshark: ${te})`);
+    }
   }
 
   // --- the page: a body tshark exports (dechunked, decoded) holds the profile; the icon link as the facts say

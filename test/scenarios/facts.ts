@@ -151,7 +151,7 @@ export interface RequestFact {
   /** the client's address and port as the server saw it, when the server logs it */
   remote: { address: string; port: number } | null;
   at: number;
-  /** the request was sent while the capture was running */
+  /** the request is in the capture file: sent while the capture ran (and not removed by a rewrite, see derivedFrom) */
   captured: boolean;
   /** where this fact comes from */
   source: 'server-log' | 'script';
