@@ -6,7 +6,7 @@
  */
 import type MarkdownItType from 'markdown-it';
 import { Block, markdownTable } from '../narrative/blocks';
-import { VegaLiteSpec } from '../charts';
+import { renderSvg } from '../charts/render';
 import { CSS } from './style';
 
 export interface ReportChapter {
@@ -35,18 +35,8 @@ export function escapeHtml(s: string): string {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Vega-Lite → Vega → SVG, headless. */
-export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const vl = require('vega-lite');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const vega = require('vega');
-  const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  const svg: string = await view.toSVG();
-  view.finalize();
-  return svg;
-}
+// Static SVG with text widths estimated for CJK (lib/charts/render.ts).
+export { renderSvg };
 
 interface Numbering {
   fig: Map<string, number>;
