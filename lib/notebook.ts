@@ -25,7 +25,7 @@ import { analyzeCaptureFile } from './analysis';
 import { buildLab, LabModel } from './stats/lab';
 import { Chapter } from './narrative/chapters';
 import { Block, esc, markdownTable, summariseRows, TABLE_ROW_LIMIT } from './narrative/blocks';
-import { renderChart } from './report/render';
+import { renderChart, safeSpec } from './report/render';
 import { plainText } from './report/markdown';
 import { MimeBundle } from './report/ipynb';
 
@@ -232,9 +232,10 @@ function showFigure(b: Extract<Block, { kind: 'figure' }>): void {
   const anchor = `fig-${b.id}`;
   const number = nextNumber('fig', b.id);
   const caption = `图 ${number}：${b.caption}`;
-  const png = renderChart(b.spec);
+  const spec = safeSpec(b.spec);
+  const png = renderChart(spec);
   publish(
-    { [VEGA_LITE_MIME]: b.spec, 'image/png': png.png.toString('base64'), 'text/plain': caption },
+    { [VEGA_LITE_MIME]: spec, 'image/png': png.png.toString('base64'), 'text/plain': caption },
     { 'image/png': { width: png.width, height: png.height }, wirenote: { kind: 'figure', id: b.id, number, caption: b.caption } },
   );
   showMarkdown(`${anchorHtml(anchor)}*${esc(caption)}*`, { kind: 'caption', anchor }, undefined, false, caption);

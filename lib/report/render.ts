@@ -18,6 +18,7 @@
 import * as path from 'path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { VegaLiteSpec } from '../charts';
+import { visible } from '../narrative/blocks';
 
 export interface RenderedChart {
   /** Sanitised SVG (vector: the HTML report and the PDF embed it). */
@@ -56,9 +57,24 @@ export function warmUpRenderer(): void {
   renderer = { worker, port: port1, signal, seq: 0 };
 }
 
+/**
+ * A chart's strings with every control, bidi and zero-width character made visible (`<U+202E>`),
+ * as in the text: labels come from the capture, and XML cannot carry most control characters at all
+ * (librsvg refuses the SVG), while a bidi override would silently reorder what a label says.
+ */
+export function safeSpec(spec: VegaLiteSpec): VegaLiteSpec {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return visible(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [visible(k), walk(x)]));
+    return v;
+  };
+  return walk(spec) as VegaLiteSpec;
+}
+
 /** Draw a chart (synchronously; see the module comment). Throws if drawing fails. */
 export function renderChart(spec: VegaLiteSpec): RenderedChart {
-  const key = JSON.stringify(spec);
+  const key = JSON.stringify(safeSpec(spec));
   const hit = cache.get(key);
   if (hit) return hit;
   warmUpRenderer();
