@@ -10,6 +10,7 @@ import { Packet } from './decode/packet';
 import { AppProtocol, HttpAnalyzer, HttpMessage } from './http/analyzer';
 import { TcpAnalyzer, TcpConversation, TcpFrameInfo } from './tcp/analysis';
 import { NsTime, nstimeDelta } from './util/time';
+import { HTTP_METHODS } from './http/message';
 
 /** One TCP frame, with what the analysis says about it. */
 export interface TcpFrame {
@@ -57,6 +58,12 @@ export interface TcpFrame {
    * when the segment was not captured whole or is an IP fragment.
    */
   checksumOk?: boolean;
+  /**
+   * The first line of the captured payload when the payload begins like an HTTP/1.x request or
+   * status line ("GET /logo.jpg HTTP/1.1", "HTTP/1.1 200 OK"), cut where the capture ends: what
+   * Wireshark still shows of a message the snapshot length cut, or whose end was never captured.
+   */
+  startLine?: string;
   /** The captured TCP header bytes (for field-by-field explanations). */
   header: Buffer;
 }
@@ -276,6 +283,7 @@ class Collector {
       frameLen: p.origLen,
       capLen: p.capLen,
       payloadCaptured: p.payloadCaptured,
+      startLine: p.payloadCaptured >= 4 ? httpStartLine(p.bytes, p.payloadOffset, p.payloadOffset + p.payloadCaptured) : undefined,
       checksumOk: p.capLen === p.origLen && p.l4End - p.l4Offset >= h.hdrLen && p.payloadCaptured === h.payloadLen ? tcpChecksumOk(p) : undefined,
       header: Buffer.from(p.bytes.subarray(p.l4Offset, p.l4Offset + h.hdrCaptured)),
     };
@@ -318,6 +326,20 @@ class Collector {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The first line of b[off, end) if it starts like an HTTP/1.x request or status line. */
+function httpStartLine(b: Buffer, off: number, end: number): string | undefined {
+  const c = b[off];
+  // Cheap first test: 'H' (HTTP/1.x) or an upper-case letter (a method).
+  if (c < 0x41 || c > 0x5a) return undefined;
+  const stop = Math.min(end, off + 512);
+  let e = off;
+  while (e < stop && b[e] !== 0x0d && b[e] !== 0x0a) e++;
+  const line = b.toString('latin1', off, e);
+  if (/^HTTP\/1\.[01] \d{3}(?: |$)/.test(line)) return line;
+  const sp = line.indexOf(' ');
+  return sp > 0 && HTTP_METHODS.has(line.slice(0, sp)) ? line : undefined;
+}
 
 /** An ARP frame on Ethernet (EtherType 0x0806), for naming it in "other traffic". */
 function isArp(p: Packet): boolean {
