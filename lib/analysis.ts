@@ -8,7 +8,7 @@ import { CaptureRecord } from './capture/reader';
 import { decodeRecord } from './decode';
 import { Packet } from './decode/packet';
 import { AppProtocol, HttpAnalyzer, HttpMessage } from './http/analyzer';
-import { TcpAnalyzer, TcpConversation, TcpFrameInfo } from './tcp/analysis';
+import { TA, TcpAnalyzer, TcpConversation, TcpFrameInfo } from './tcp/analysis';
 import { NsTime, nstimeDelta } from './util/time';
 import { HTTP_METHODS } from './http/message';
 
@@ -117,6 +117,12 @@ export interface CaptureAnalysis {
   otherOverflow: { frames: number; bytes: number };
   /** TCP frames whose segment the snapshot length cut (cap_len < len). */
   truncatedFrames: number;
+  /**
+   * The captured payload of frames that begin with an HTTP start line but that no HTTP message
+   * took in (a message cut by the snapshot length, never completed, or mis-framed by Wireshark's
+   * rules, e.g. a HEAD response among pipelined ones): the lab layer reads them itself.
+   */
+  startPayloads: Map<number, Buffer>;
   /** All frames, TCP or not. */
   totalFrames: number;
   firstTime?: NsTime;
@@ -128,6 +134,10 @@ export interface AnalyzeOptions {
   /** Keep per-frame TCP data (default true). */
   frames?: boolean;
 }
+
+/** Bytes kept per start-line payload, and in all (a hostile capture of start lines stays bounded). */
+export const START_PAYLOAD_MAX = 16 << 10;
+export const START_PAYLOADS_TOTAL = 32 << 20;
 
 /** Groups of non-TCP traffic kept; a capture with more gets the rest counted in one line. */
 export const OTHER_GROUPS = 2000;
@@ -168,16 +178,22 @@ class Collector {
   private readonly other = new Map<string, OtherPackets>();
   private readonly otherOverflow = { frames: 0, bytes: 0 };
   private truncated = 0;
+  private readonly startPayloads = new Map<number, Buffer>();
+  private startPayloadBytes = 0;
   quic = 0;
   total = 0;
   first?: CaptureRecord;
   constructor(private readonly opts: AnalyzeOptions) {
     this.http = new HttpAnalyzer(
       {
-        onMessage: (m) => this.messages.push(m),
+        onMessage: (m) => {
+          this.messages.push(m);
+          this.startPayloads.delete(m.frame);
+        },
         // Reassembly completes after its segments were seen, so they are already in byFrame.
         onReassembled: (frames, finalFrame) => {
           for (const f of frames) {
+            this.startPayloads.delete(f);
             const tf = this.byFrame.get(f);
             if (tf) tf.reassembledIn = finalFrame;
           }
@@ -195,7 +211,14 @@ class Collector {
     if (t) {
       if (p.payloadCaptured < p.tcp!.payloadLen) this.truncated++;
       if (p.payloadCaptured > 0) this.noteFirstBytes(p, t);
-      if (this.opts.frames ?? true) this.frame(p, t, r);
+      if (this.opts.frames ?? true) {
+        const f = this.frame(p, t, r);
+        if (f.startLine && !(t.flags & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION)) && this.startPayloadBytes < START_PAYLOADS_TOTAL) {
+          const b = Buffer.from(p.bytes.subarray(p.payloadOffset, p.payloadOffset + Math.min(p.payloadCaptured, START_PAYLOAD_MAX)));
+          this.startPayloads.set(p.frame, b);
+          this.startPayloadBytes += b.length;
+        }
+      }
       this.http.frame(p, t);
     } else {
       if (p.udp) {
@@ -248,7 +271,7 @@ class Collector {
     }
   }
 
-  private frame(p: Packet, t: TcpFrameInfo, r: CaptureRecord): void {
+  private frame(p: Packet, t: TcpFrameInfo, r: CaptureRecord): TcpFrame {
     const h = p.tcp!;
     const fwd = t.dir1 ? t.conv.flow1 : t.conv.flow2;
     const rel = nstimeDelta(r.tsSec, r.tsNsec, this.first!.tsSec, this.first!.tsNsec);
@@ -289,6 +312,7 @@ class Collector {
     };
     this.frames.push(f);
     this.byFrame.set(p.frame, f);
+    return f;
   }
 
   result(read: ReadResult): CaptureAnalysis {
@@ -319,6 +343,7 @@ class Collector {
       other: [...this.other.values()],
       otherOverflow: this.otherOverflow,
       truncatedFrames: this.truncated,
+      startPayloads: this.startPayloads,
       totalFrames: this.total,
       firstTime: this.first ? { sec: this.first.tsSec, nsec: this.first.tsNsec } : undefined,
     };

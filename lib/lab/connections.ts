@@ -22,6 +22,8 @@ export type ConnectionRole =
   | 'resources'
   /** Carried requests, but the page is not in the capture to relate them to. */
   | 'requests'
+  /** Already open when the capture started (no SYN captured), and carried requests. */
+  | 'existing'
   /** Never carried a request (and no page to call it a preconnect). */
   | 'unused';
 
@@ -36,7 +38,10 @@ export type CloseReason =
   | { kind: 'media-abort'; exchange: LabExchange; next?: LabExchange }
   /** The client closed while a response was still arriving. */
   | { kind: 'client-abort'; exchange: LabExchange }
-  /** The client closed this and other connections together (the browser or tab closing). */
+  /**
+   * The client closed this and other connections together (the browser or tab closing); with
+   * `together` empty: it closed the last lab connection still open, after which the lab's traffic ends.
+   */
   | { kind: 'client-exit'; together: number[]; spread: number }
   /** A tool (curl, …) closed when its transfer was done. */
   | { kind: 'client-done'; after: number }
@@ -89,6 +94,8 @@ export interface CloseContext {
   byTarget: Map<string, LabExchange[]>;
   /** Client first-closes of all lab connections, sorted by time. */
   clientCloses: Array<{ time: number; stream: number }>;
+  /** Per connection: when it was opened (first frame) and when its last frame was; for "still open at t". */
+  spans: Array<{ stream: number; first: number; last: number }>;
 }
 
 export function closeContext(all: CloseInput[], mediaTargets: ReadonlySet<string>): CloseContext {
@@ -105,7 +112,8 @@ export function closeContext(all: CloseInput[], mediaTargets: ReadonlySet<string
     if (f && f.by === 'client') clientCloses.push({ time: f.frame.time, stream: c.stream });
   }
   clientCloses.sort((a, b) => a.time - b.time);
-  return { mediaTargets, byTarget, clientCloses };
+  const spans = all.filter((c) => c.frames.length).map((c) => ({ stream: c.stream, first: c.frames[0].time, last: c.frames[c.frames.length - 1].time }));
+  return { mediaTargets, byTarget, clientCloses, spans };
 }
 
 /** Client closes within `w` seconds of t (binary search, then a scan of the window). */
@@ -139,9 +147,9 @@ export function closeFacts(c: CloseInput, ctx: CloseContext): CloseFacts {
   if (lastEx?.response) {
     const res = lastEx.response;
     const req = lastEx.request;
-    if (res.message && connectionOptions(res.message).includes('close')) return { ...base, reason: { kind: 'connection-close', message: res.frame, by: 'response' } };
-    if (req?.message && connectionOptions(req.message).includes('close')) return { ...base, reason: { kind: 'connection-close', message: req.frame, by: 'request' } };
-    if (res.version === 'HTTP/1.0' && !(res.message && connectionOptions(res.message).includes('keep-alive'))) return { ...base, reason: { kind: 'http10', message: res.frame } };
+    if (connectionOptions(res).includes('close')) return { ...base, reason: { kind: 'connection-close', message: res.frame, by: 'response' } };
+    if (req && connectionOptions(req).includes('close')) return { ...base, reason: { kind: 'connection-close', message: req.frame, by: 'request' } };
+    if (res.version === 'HTTP/1.0' && !connectionOptions(res).includes('keep-alive')) return { ...base, reason: { kind: 'http10', message: res.frame } };
   }
   if (by === 'client') {
     if (open) {
@@ -158,6 +166,10 @@ export function closeFacts(c: CloseInput, ctx: CloseContext): CloseFacts {
       return { ...base, reason: { kind: 'client-exit', together: together.map((x) => x.stream), spread: Math.max(...times) - Math.min(...times) } };
     }
     if (c.tool && lastEx && idle !== undefined && idle < 1) return { ...base, reason: { kind: 'client-done', after: idle } };
+    // The last lab connection still open, and nothing of the lab after it: what a client does on exit.
+    const othersOpen = ctx.spans.some((s) => s.stream !== c.stream && s.first <= frame.time && s.last > frame.time);
+    const laterStart = ctx.spans.some((s) => s.first > frame.time);
+    if (!othersOpen && !laterStart && ctx.spans.length > 1) return { ...base, reason: { kind: 'client-exit', together: [], spread: 0 } };
     return { ...base, reason: { kind: 'client-idle', idle: idle ?? frame.time - (c.frames[0]?.time ?? frame.time) } };
   }
   // The server closed without saying so in a message: an idle timeout, if the idle time fits.

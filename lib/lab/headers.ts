@@ -55,15 +55,15 @@ export function keepAliveParams(value: string | undefined): { timeout?: number; 
 }
 
 /** Connection options, lower case ("keep-alive", "close", "upgrade"). */
-export function connectionOptions(m: HttpMessage): string[] {
-  return messageHeaders(m, 'connection').flatMap((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+export function connectionOptions(m: { headers: Array<[string, string]> }): string[] {
+  return m.headers.filter(([k]) => k.toLowerCase() === 'connection').flatMap(([, v]) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
 }
 
 /**
  * Whether the message lets the connection stay open after it (RFC 9112 §9.3): HTTP/1.1 persists
  * unless "close"; HTTP/1.0 closes unless "keep-alive".
  */
-export function persists(m: HttpMessage): boolean {
+export function persists(m: { headers: Array<[string, string]>; version?: string }): boolean {
   const opts = connectionOptions(m);
   if (opts.includes('close')) return false;
   if (m.version === 'HTTP/1.0') return opts.includes('keep-alive');
@@ -118,7 +118,7 @@ export function conditionalOf(req: HttpMessage): { ifNoneMatch?: string; ifModif
 }
 
 /** Statuses whose responses never have a body (RFC 9110 §6.4.1), and a HEAD's response. */
-export function bodyless(res: HttpMessage, req?: HttpMessage): boolean {
+export function bodyless(res: { code?: number }, req?: { method?: string }): boolean {
   const c = res.code ?? 0;
   return req?.method === 'HEAD' || (c >= 100 && c < 200) || c === 204 || c === 304;
 }

@@ -8,7 +8,8 @@
  */
 import { CaptureAnalysis, TcpFrame } from '../analysis';
 import { HttpMessage, messageHeader } from '../http/analyzer';
-import { parseStartLine } from '../http/message';
+import { contentLength, isChunked, parseHead, parseStartLine } from '../http/message';
+import { TA } from '../tcp/analysis';
 import { decodeContent, DecodedBody, decodeText, DecodedText, mediaType, sniff, Sniffed } from './content';
 import { bodyless } from './headers';
 
@@ -35,6 +36,11 @@ export interface LabMessage {
   partial?: 'truncated' | 'incomplete';
   /** The parsed message (undefined for a start line only). */
   message?: HttpMessage;
+  /**
+   * Read by this layer from the frame's bytes because the HTTP layer (which frames messages as
+   * Wireshark 4.0 does) took it in as no message: Wireshark shows this frame as TCP data.
+   */
+  reparsed?: boolean;
 }
 
 export interface LabExchange {
@@ -47,8 +53,8 @@ export interface LabExchange {
   interim: LabMessage[];
   /** The request was sent before the previous response on the connection had arrived (pipelining, RFC 9112 §9.3.2). */
   pipelined: boolean;
-  /** Wireshark 4.0 pairs this response with a different request: that request's frame (null: with none). */
-  wiresharkPairsWith?: number | null;
+  /** Wireshark 4.0 pairs this response with a different request: that request (null: with none). */
+  wiresharkPairsWith?: { frame: number; method?: string; uri?: string } | null;
   contentType?: string;
   mediaType?: string;
   contentLength?: number;
@@ -121,10 +127,10 @@ function fromMessage(m: HttpMessage, byFrame: Map<number, TcpFrame>, pdus: Map<n
   };
 }
 
-function fromStartLine(f: TcpFrame): LabMessage | undefined {
+function fromStartLine(f: TcpFrame, payload: Buffer | undefined): LabMessage | undefined {
   const s = parseStartLine(f.startLine!);
   if (s.kind === 'other') return undefined;
-  return {
+  const m: LabMessage = {
     frame: f.frame,
     stream: f.stream,
     isRequest: s.kind === 'request',
@@ -138,7 +144,22 @@ function fromStartLine(f: TcpFrame): LabMessage | undefined {
     time: f.time,
     frames: [f.frame],
     partial: f.payloadCaptured < f.len ? 'truncated' : 'incomplete',
+    reparsed: true,
   };
+  const head = payload && parseHead(payload, 0, payload.length);
+  if (!head) return m;
+  m.headers = head.headers;
+  const cl = contentLength(head);
+  const avail = payload!.length - head.bodyStart;
+  if (isChunked(head)) return m;
+  // A message whose framing is known and whose bytes are all in this segment is whole.
+  const len = cl ?? (m.isRequest ? 0 : undefined);
+  if (len !== undefined && avail >= len && f.payloadCaptured === f.len) {
+    m.partial = undefined;
+    m.bodyLength = len;
+    m.body = payload!.subarray(head.bodyStart, head.bodyStart + len);
+  }
+  return m;
 }
 
 /**
@@ -161,7 +182,9 @@ export function labMessages(a: CaptureAnalysis, byFrame: Map<number, TcpFrame>, 
   }
   for (const f of a.frames) {
     if (!f.startLine || covered.has(f.frame) || f.reassembledIn !== undefined) continue;
-    const lm = fromStartLine(f);
+    // A retransmission repeats a start line already counted.
+    if (f.analysis & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION)) continue;
+    const lm = fromStartLine(f, a.startPayloads.get(f.frame));
     if (lm) add(lm);
   }
   for (const l of byStream.values()) l.sort((x, y) => x.frames[0] - y.frames[0] || x.frame - y.frame);
@@ -187,6 +210,12 @@ export function pairConnection(messages: LabMessage[]): LabExchange[] {
       continue;
     }
     const ex = waiting.shift();
+    // Responses to HEAD, and 204 / 304, end with their head (RFC 9110 §9.3.2, §15.3.5, §15.4.5).
+    if (m.reparsed && bodyless(m, ex?.request) && m.headers.length) {
+      m.partial = undefined;
+      m.bodyLength = 0;
+      m.body = undefined;
+    }
     if (ex) ex.response = m;
     else out.push({ stream: m.stream, position: -1, response: m, interim: [], pipelined: false });
   }
@@ -198,7 +227,7 @@ export function pairConnection(messages: LabMessage[]): LabExchange[] {
     ex.contentLength = cl !== undefined && /^\s*\d+\s*$/.test(cl) ? Number(cl) : undefined;
     // Wireshark 4.0 pairs a response with the last request before it on the connection.
     const ws = res?.message?.exchange.request;
-    if (res?.message && ex.request?.message && ws !== ex.request.message) ex.wiresharkPairsWith = ws ? ws.frame : null;
+    if (res?.message && ex.request?.message && ws !== ex.request.message) ex.wiresharkPairsWith = ws ? { frame: ws.frame, method: ws.method, uri: ws.uri } : null;
   }
   return out;
 }
@@ -207,6 +236,6 @@ export function pairConnection(messages: LabMessage[]): LabExchange[] {
 export function responseComplete(ex: LabExchange): boolean {
   const r = ex.response;
   if (!r || r.partial) return false;
-  if (r.message && bodyless(r.message, ex.request?.message)) return true;
+  if (bodyless(r, ex.request)) return true;
   return ex.contentLength === undefined || r.bodyLength === ex.contentLength;
 }

@@ -153,7 +153,7 @@ export function buildLab(a: CaptureAnalysis, source = ''): LabModel {
     let role: ConnectionRole;
     if (page && exchanges.includes(page.exchange)) role = 'page';
     else if (page && pageArrived !== undefined && handshake.syn && opened < pageArrived) role = requests ? 'preconnect-used' : 'preconnect-unused';
-    else if (requests) role = page ? 'resources' : 'requests';
+    else if (requests) role = !handshake.syn ? 'existing' : page ? 'resources' : 'requests';
     else role = 'unused';
     const bytes = { client: 0, server: 0 };
     for (const f of frames) bytes[sideOf(o, f)] += f.len;

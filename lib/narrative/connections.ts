@@ -17,6 +17,7 @@ const ROLE: Record<LabConnection['role'], string> = {
   'preconnect-unused': '预连接（页面到达前建立），从未使用',
   resources: '页面到达后建立，取资源',
   requests: '承载请求（页面未被捕获）',
+  existing: '抓包开始前已建立，承载请求',
   unused: '没有承载请求',
 };
 
@@ -26,7 +27,7 @@ export const CLOSE_SHORT: Record<string, string> = {
   'server-idle': '服务器空闲超时',
   'media-abort': '客户端放弃媒体下载',
   'client-abort': '客户端中途关闭',
-  'client-exit': '客户端同时关闭所有连接',
+  'client-exit': '客户端关闭剩余的连接',
   'client-done': '客户端传输完成后关闭',
   'client-idle': '客户端关闭空闲连接',
   'server-other': '服务器关闭（原因未知）',

@@ -73,7 +73,9 @@ export function pairingNotes(lab: LabModel): Block[] {
   const differ = lab.exchanges.filter((e) => e.wiresharkPairsWith !== undefined);
   if (differ.length)
     notes.push(
-      `**Wireshark 4.0 的配对与此不同**：它把${differ.map((e) => w.msg(e.response!)).join('、')}的响应配给了${[...new Set(differ.map((e) => e.wiresharkPairsWith))].map((f) => (f === null ? '（无请求）' : `第 ${f} 帧的请求`)).join('、')}，所以在 Wireshark 里这些响应的 "Request URI" 和响应时间显示错误；按 HTTP 的规则，应以上面的配对为准。`,
+      `**Wireshark 4.0 的配对与此不同**：${differ
+        .map((e) => `它把${w.msg(e.response!)}的响应配给了${e.wiresharkPairsWith ? `${w.frame(e.wiresharkPairsWith.frame, 'request', { method: e.wiresharkPairsWith.method, uri: e.wiresharkPairsWith.uri })}中的 ${code(`${e.wiresharkPairsWith.method} ${e.wiresharkPairsWith.uri}`)}` : '（无请求）'}，而不是 ${code(`${e.request!.method} ${e.request!.uri}`)}`)
+        .join('；')}。所以在 Wireshark 里这些响应的 "Request URI" 和响应时间显示错误；按 HTTP 的规则（RFC 9112 §9.3.2），应以上面的配对为准。`,
     );
   const orphans = lab.exchanges.filter((e) => !e.request && e.response);
   if (orphans.length) notes.push(`${orphans.map((e) => `${w.msg(e.response!)}（${e.response!.code}）`).join('、')}的请求没有被捕获：请求在抓包开始之前就已发出。`);
@@ -88,6 +90,11 @@ export function pairingNotes(lab: LabModel): Block[] {
     );
   }
   if (unanswered.length > 10) notes.push(`另有 ${unanswered.length - 10} 个请求没有捕获到响应。`);
+  const reparsed = lab.exchanges.flatMap((e) => [e.request, e.response]).filter((m) => m?.reparsed && !m.partial);
+  if (reparsed.length)
+    notes.push(
+      `${w.frames(reparsed.map((m) => m!.frame))}在 Wireshark 4.0 里只显示为 TCP 数据，不显示为 HTTP：它按自己的规则把之前的响应当成还没结束（例如用最后一个请求的方法去判断 HEAD 的响应，以为后面还有响应体）。按 HTTP 的规则，${lab.exchanges.some((e) => e.request?.method === 'HEAD') ? 'HEAD 的响应只有响应头、没有响应体（RFC 9110 §9.3.2），所以' : ''}这些帧各自是一个完整的 HTTP 消息。`,
+    );
   const cut = lab.exchanges.flatMap((e) => [e.request, e.response]).filter((m) => m?.partial === 'truncated');
   if (cut.length) notes.push(`${cut.length} 个 HTTP 消息所在的段被抓包截断（${w.frames(cut.map((m) => m!.frame))}）：只看得到请求行或状态行，看不到完整的头部和响应体。`);
   const incomplete = lab.exchanges.flatMap((e) => [e.request, e.response]).filter((m) => m?.partial === 'incomplete');

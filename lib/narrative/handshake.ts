@@ -20,6 +20,7 @@ const ROLE_WORDS: Record<string, string> = {
   'preconnect-unused': '预连接，从未使用',
   resources: '取资源',
   requests: '承载请求',
+  existing: '抓包前已建立',
   unused: '没有承载请求',
 };
 

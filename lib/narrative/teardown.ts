@@ -33,6 +33,7 @@ function reasonText(lab: LabModel, c: LabConnection, w: Writer): string {
     case 'client-abort':
       return `原因：${w.msg(r.exchange.request!)}的响应还没收完，${cw}就关闭了连接。`;
     case 'client-exit':
+      if (!r.together.length) return `这是本实验最后一条仍然打开的连接，${cw}关闭它之后抓包中再没有本实验的流量：与${cw}退出时关闭剩余连接的情形一致。`;
       return `原因：${cw}在 ${seconds(r.spread)} 之内同时关闭了这条和连接 ${r.together.join('、')}——${lab.client?.kind === 'browser' ? '浏览器（或标签页）关闭时会这样一起关闭所有连接' : '客户端退出时一起关闭了所有连接'}。`;
     case 'client-done':
       return `原因：${cw}（${lab.client?.name ?? '工具'}）在最后一个响应收完 ${seconds(r.after)} 后关闭连接：传输已完成。`;
