@@ -16,6 +16,7 @@ PKGS=(
   jupyter-nbconvert python3-nbclient  # execute the tslab notebooks headless
   espeak-ng lame libjpeg-turbo-progs  # regenerate the site's audio and logo
   time              # npm run bench measures peak memory with GNU time
+  nginx python3 curl iproute2 ethtool  # the scenario corpus (test/scenarios): servers, clients, namespaces, veth offloads
 )
 if ! dpkg -s "${PKGS[@]}" >/dev/null 2>&1; then
   $SUDO apt-get update -qq

@@ -38,7 +38,7 @@ export interface PrintResult {
  * Works on the assembler's output, where code text is already escaped (so "<" never appears in it).
  */
 export function codeBreaks(html: string): string {
-  return html.replace(/(?<!<pre>)<code>([^<]{12,})<\/code>/g, (_, text: string) => `<code>${breakToken(text)}</code>`);
+  return html.replace(/(?<!<pre[^>]*>)<code>([^<]{12,})<\/code>/g, (_, text: string) => `<code>${breakToken(text)}</code>`);
 }
 
 const ENTITY: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
@@ -61,7 +61,7 @@ function breakToken(text: string): string {
 
 /** The contents' entries with a page-number cell (placeholder "00" or the number). */
 function withTocPages(html: string, pages?: Map<string, number>): string {
-  return html.replace(/(<li><a href="#(ch-\d+)">)([\s\S]*?)(<\/a><\/li>)/g, (_, open: string, id: string, title: string, close: string) => {
+  return html.replace(/(<li><a href="#(ch-[A-Za-z0-9_-]+)">)([\s\S]*?)(<\/a><\/li>)/g, (_, open: string, id: string, title: string, close: string) => {
     const n = pages?.get(id);
     return `${open}${title}<span class="toc-page">${n ?? '00'}</span>${close}`;
   });
@@ -158,5 +158,5 @@ export function namedDestinationPages(pdf: Buffer): Map<string, number> {
 }
 
 function chapterPages(pdf: Buffer): Map<string, number> {
-  return new Map([...namedDestinationPages(pdf)].filter(([k]) => /^ch-\d+$/.test(k)));
+  return new Map([...namedDestinationPages(pdf)].filter(([k]) => /^ch-[A-Za-z0-9_-]+$/.test(k)));
 }
