@@ -44,7 +44,10 @@ export interface FlowGraphInput {
   /** What the caller left out (other connections), said in the caption. */
   omitted?: string;
   id?: string;
-  /** Rows per page (default 44: about two thirds of an A4 page). */
+  /**
+   * Rows per page at most (default 22: with its caption under half an A4 page, so a page the
+   * figure does not fit on is already at least half full when the figure moves on).
+   */
   rowsPerPage?: number;
 }
 
@@ -127,8 +130,13 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
   const detailW = Math.max(DETAIL_W, Math.min(300, MAX_W - detailX));
   const width = detailX + detailW;
   const headerH = Math.max(...headerLines.map((h) => h.length), 1) * 12 + 16;
-  const perPage = input.rowsPerPage ?? 44;
-  const rows = foldRows(input.packets, perPage * Math.max(1, Math.ceil(input.packets.filter((p) => p.important).length / perPage)));
+  const maxPerPage = input.rowsPerPage ?? 22;
+  // Up to two pages every packet is drawn; beyond that ordinary runs are folded until the rows fit
+  // the pages the important packets need.
+  const important = input.packets.filter((p) => p.important).length;
+  const rows = foldRows(input.packets, Math.max(2 * maxPerPage, maxPerPage * Math.ceil(important / maxPerPage)));
+  // Pages of equal length rather than a full one and a stub.
+  const perPage = Math.ceil(rows.length / Math.max(1, Math.ceil(rows.length / maxPerPage)));
   const pages: Row[][] = [];
   for (let i = 0; i < rows.length; i += perPage) pages.push(rows.slice(i, i + perPage));
   if (!pages.length) pages.push([]);
