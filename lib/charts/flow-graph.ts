@@ -222,10 +222,11 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
       text(notes, { align: 'left', color: '#c00' }),
       text(folds, { align: 'left', color: '#666' }),
     ];
-    const first = page.find((r) => r.kind === 'packet') as { p: FlowPacket } | undefined;
-    const lastRow = [...page].reverse().find((r) => r.kind === 'packet') as { p: FlowPacket } | undefined;
+    const frameOf = (r: Row | undefined, end: boolean) => (r === undefined ? undefined : r.kind === 'packet' ? r.p.frame : end ? r.last : r.first);
+    const first = frameOf(page[0], false);
+    const lastFrame = frameOf(page[page.length - 1], true);
     const folded = page.filter((r) => r.kind === 'fold').reduce((s, r) => s + (r as { n: number }).n, 0);
-    const pageText = pages.length > 1 ? `（第 ${k + 1}/${pages.length} 页${first && lastRow ? `，第 ${first.p.frame}–${lastRow.p.frame} 帧` : ''}）` : '';
+    const pageText = pages.length > 1 ? `（第 ${k + 1}/${pages.length} 页${first !== undefined ? `，第 ${first}–${lastFrame} 帧` : ''}）` : '';
     const caption =
       `流图${pageText}：${lanes.length} 个端点之间的 ${page.filter((r) => r.kind === 'packet').length + folded} 个报文，每个箭头一个报文，颜色区分 TCP 连接；右栏是序列号、确认号、数据长度和 HTTP 内容` +
       (folded ? `；灰色行里连续的普通数据段和 ACK 合并成一行（共 ${folded} 个），SYN、FIN、RST、重传和 HTTP 报文总是单独画出` : '') +

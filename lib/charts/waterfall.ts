@@ -109,7 +109,8 @@ export function waterfallChart(input: WaterfallInput): VegaLiteSpec {
   }
   const height = Math.max(y, 40);
   const yScale = { domain: [0, height], range: [0, height], zero: false, nice: false };
-  const rolesUsed = [...new Set(rows.map((r) => r.role))].map((k) => ROLE[k]);
+  // Colours of request bars: only roles of rows that have requests (a preconnect row is labelled instead).
+  const rolesUsed = [...new Set(rows.filter((r) => r.requests.length).map((r) => r.role))].map((k) => ROLE[k]);
   const closesUsed = Object.values(CLOSE).filter((c) => closes.some((d) => (d as { how: string }).how === c.name));
 
   const layers: object[] = [
