@@ -196,7 +196,8 @@ export interface TlsAttemptFact {
 }
 
 export type CloseReason =
-  /** HTTP/1.0 server, no keep-alive: server closes after each response */
+  /** HTTP/1.0 server, no keep-alive: one request per connection, closed right after the response (the server
+   *  closes it, and a browser that knows it cannot be reused may close it first) */
   | 'http10-server-close'
   /** the response said Connection: close */
   | 'connection-close-header'
