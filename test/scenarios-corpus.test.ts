@@ -26,7 +26,7 @@ describe('scenario corpus: committed facts agree with tshark', () => {
   test('every facts file has every field of the schema', () => {
     const keys = ['schema', 'name', 'summary', 'capture', 'link', 'client', 'servers', 'page', 'assets', 'requests', 'requestsOrdered', 'connections',
       'refused', 'tls', 'closes', 'loss', 'otherTraffic', 'derivedFrom', 'pipelined', 'timeline'];
-    const captureKeys = ['file', 'format', 'tool', 'toolVersion', 'command', 'interface', 'linkType', 'filter', 'snaplen', 'namespace', 'startedAt', 'stoppedAt', 'startedAfter', 'stoppedBefore'];
+    const captureKeys = ['file', 'format', 'tool', 'toolVersion', 'command', 'interface', 'linkType', 'filter', 'snaplen', 'namespace', 'startedAt', 'stoppedAt', 'dropped', 'startedAfter', 'stoppedBefore'];
     for (const name of committed) {
       const f = JSON.parse(fs.readFileSync(path.join(CAPTURES, name), 'utf8'));
       expect([name, Object.keys(f).sort()]).toEqual([name, [...keys].sort()]);

@@ -161,6 +161,7 @@ export function checkFacts(dir: string, f: ScenarioFacts): string[] {
     expect(info.includes(`Packet size limit:   file hdr: ${f.capture.snaplen} bytes`), `pcap header snaplen ${f.capture.snaplen}`);
   }
 
+  expect(f.capture.dropped === 0, `the capture tool dropped no packets (${f.capture.dropped})`);
   const lab = f.servers[0];
   const ports = f.servers.map((s) => s.port);
   const frames = tsharkFrames(file, ports);

@@ -31,6 +31,8 @@ export interface CaptureFacts {
   namespace: string;
   startedAt: number;
   stoppedAt: number;
+  /** packets the kernel dropped, as the tool reported when it stopped (the builder rebuilds a scenario that had drops) */
+  dropped: number;
   /** what had already happened when the capture started (null: started before anything) */
   startedAfter: string | null;
   /** what had not happened yet when the capture stopped (null: stopped after everything) */
