@@ -16,7 +16,9 @@ import { runFields, UnknownFieldError } from '../fields/run';
 const USAGE = `usage:
   wirenote fields -r FILE -e FIELD [-e FIELD ...] [--http-ports-by-content]
   wirenote fields --list
-  wirenote batch DIR [--out BASE] [--threads N]     summary of every capture in DIR → BASE.csv, BASE.md`;
+  wirenote batch DIR [--out BASE] [--threads N]     summary of every capture in DIR → BASE.csv, BASE.md
+  wirenote report [--capture FILE] [--out DIR] [--with-code] [--no-pdf] [-p NAME=VALUE]   the lab report (--help)
+  wirenote notebook [--port N] [--no-browser] [--lab] [--capture FILE]   Jupyter on notebooks/ (--help)`;
 
 async function batchCommand(args: string[]): Promise<number> {
   let dir: string | undefined;
@@ -122,6 +124,10 @@ async function main(argv: string[]): Promise<number> {
       return fieldsCommand(rest);
     case 'batch':
       return batchCommand(rest);
+    case 'report':
+      return (await import('./report')).reportCommand(rest);
+    case 'notebook':
+      return (await import('./notebook')).notebookCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -272,6 +272,16 @@ export function displayHead(b: Buffer, off: number, end: number, kind: StartLine
   return { head: new TextHead(start, text, firstField - off, pos), blankLine, cut };
 }
 
+/**
+ * The head of the message at b[off, end) as displayHead reads it, or undefined while it still
+ * runs to the end of the data (neither its blank line nor a line ending it has arrived).
+ */
+export function parseHead(b: Buffer, off: number, end: number): MessageHead | undefined {
+  const first = lineEnd(b, off, end, false);
+  const d = displayHead(b, off, end, startKind(b, off, Math.min(first, off + 4096)));
+  return d.blankLine || d.head.bodyStart < Math.min(end, b.length) ? d.head : undefined;
+}
+
 /** Every value of a header field, in order (names compare case-insensitively). */
 export function headerValues(h: { headers: Array<[string, string]> }, name: string): string[] {
   const n = lowerName(name);
