@@ -104,7 +104,7 @@ export function pduFrames(frames: TcpFrame[]): Map<number, number[]> {
 function fromMessage(m: HttpMessage, byFrame: Map<number, TcpFrame>, pdus: Map<number, number[]>): LabMessage {
   const frames = [...(pdus.get(m.frame) ?? []), m.frame];
   const t = byFrame.get(m.frame)?.time ?? 0;
-  const truncated = (m as { truncated?: boolean }).truncated === true;
+  const truncated = m.truncated !== undefined;
   return {
     frame: m.frame,
     stream: m.stream,
