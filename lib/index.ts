@@ -21,6 +21,8 @@ export * from './narrative/blocks';
 export * from './narrative/chapters';
 export * from './notebook';
 export * from './report/assemble';
+export * from './report/style';
+export * from './report/print';
 export * from './report/export';
 export * from './report/ipynb';
 export * from './report/execute';

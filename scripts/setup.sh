@@ -11,6 +11,7 @@ PKGS=(
   nftables          # packet-loss tests drop segments with nft
   chromium          # the browser npm run capture drives; PDF export
   fonts-noto-cjk    # Chinese text in charts, HTML and PDF
+  fonts-wqy-microhei  # TrueType CJK font for the PDF (Chromium embeds CFF fonts like Noto CJK only as Type 3)
   poppler-utils     # pdftotext, pdffonts, pdftoppm: the PDF layout tests read the printed pages
   jupyter-nbconvert python3-nbclient  # execute the tslab notebooks headless
   espeak-ng lame libjpeg-turbo-progs  # regenerate the site's audio and logo

@@ -14,7 +14,7 @@ import { WaterfallInput, WaterfallRow, waterfallChart } from './waterfall';
 import { TimeSequenceInput, timeSequenceChart } from './time-sequence';
 import { BytesInFlightInput, BytesInFlightSeries, bytesInFlightChart } from './bytes-in-flight';
 import { SegmentSizesInput, segmentSizesChart } from './segment-sizes';
-import { ackCadenceChart } from './ack-cadence';
+import { AckCadenceInput, ackCadenceChart } from './ack-cadence';
 import { FlowGraphInput, FlowLane, flowGraphCharts } from './flow-graph';
 
 function frameTimes(lab: LabModel): Map<number, number> {
@@ -115,10 +115,10 @@ export function bytesInFlightInput(lab: LabModel): BytesInFlightInput {
     for (const f of lc.frames) {
       if (frameSide(lc.conn, f) === sender) {
         if (f.len > 0 || f.flags & TH_FIN) highest = highest === undefined ? f.nextSeq : Math.max(highest, f.nextSeq);
-        if (f.len > 0) points.push({ frame: f.frame, time: f.time, bytes: f.bytesInFlight ?? 0 });
+        if (f.len > 0) points.push({ frame: f.frame, time: f.time, bytes: f.bytesInFlight ?? 0, kind: 'data' });
       } else if (f.flags & TH_ACK && !(f.flags & TH_SYN)) {
         window.push({ frame: f.frame, time: f.time, bytes: f.windowScaled });
-        if (highest !== undefined) points.push({ frame: f.frame, time: f.time, bytes: Math.max(0, highest - f.ack) });
+        if (highest !== undefined) points.push({ frame: f.frame, time: f.time, bytes: Math.max(0, highest - f.ack), kind: 'ack' });
       }
     }
     series.push({ stream: lc.conn.stream, label: `连接 ${lc.conn.stream}（${sender === 'server' ? '服务器 → 客户端' : '客户端 → 服务器'}）`, points, window });
@@ -146,8 +146,31 @@ export function segmentSizes(lab: LabModel): VegaLiteSpec {
   return segmentSizesChart(segmentSizesInput(lab));
 }
 
+/**
+ * Each receiver ACK that advanced over data segments, with how many it covered — the lab model's
+ * walk (lib/stats ackCadenceOf), keeping the ACK's frame number for the tooltip.
+ */
+export function ackCadenceInput(lab: LabModel): AckCadenceInput {
+  const acks: AckCadenceInput['acks'] = [];
+  for (const lc of lab.connections) {
+    let unacked: TcpFrame[] = [];
+    for (const f of lc.frames) {
+      const side = frameSide(lc.conn, f);
+      if (side === 'server' && f.len > 0) unacked.push(f);
+      else if (side === 'client' && f.flags & TH_ACK && unacked.length) {
+        const covered = unacked.filter((d) => ((f.ack - d.nextSeq) | 0) >= 0).length;
+        if (covered > 0) {
+          acks.push({ frame: f.frame, segments: covered });
+          unacked = unacked.filter((d) => ((f.ack - d.nextSeq) | 0) < 0);
+        }
+      }
+    }
+  }
+  return { acks };
+}
+
 export function ackCadence(lab: LabModel): VegaLiteSpec {
-  return ackCadenceChart({ segmentsPerAck: lab.connections.flatMap((c) => c.ackCadence.segmentsPerAck) });
+  return ackCadenceChart(ackCadenceInput(lab));
 }
 
 // ---- flow graph ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { chapterFromFile, listNotebooks, NotebookSession } from '../report/execu
 import { exportNotebook, ReportChapter } from '../report/export';
 import { injectParameters, Notebook, NotebookFormatError, ParameterError, parameterDecls, readNotebook, writeNotebook, hasTag } from '../report/ipynb';
 import { whyUnusable } from '../report/usable';
+import { printPdf, PrintPage } from '../report/print';
 import { forUser, fromUser, last, parseOptions, UsageError } from './args';
 import { say } from './locale';
 
@@ -187,8 +188,8 @@ export async function reportCommand(args: string[]): Promise<number> {
     try {
       const b = await browser;
       const page = await b.newPage();
-      await page.setContent(report.html, { waitUntil: 'load' });
-      await page.pdf({ path: pdfFile, format: 'A4', printBackground: true, preferCSSPageSize: true });
+      // A4 with running header/footer and the contents' page numbers (two printings: lib/report/print.ts).
+      await printPdf(page, report.html, { title: REPORT_TITLE, identity: lab.identity, path: pdfFile });
       written.push(forUser(pdfFile));
       t0 = phase('pdf', t0);
     } catch (e) {
@@ -207,7 +208,7 @@ export async function reportCommand(args: string[]): Promise<number> {
 }
 
 interface Browser {
-  newPage(): Promise<{ setContent(html: string, o: object): Promise<void>; pdf(o: object): Promise<unknown> }>;
+  newPage(): Promise<PrintPage>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@
  */
 import { LabConnection, LabModel, frameSide, Exchange, findAudio, findLogo, labChecks, mainConnection } from '../stats/lab';
 import { TcpFrame } from '../analysis';
-import { ackCadence, bytesInFlight, flagsText, flowGraph, segmentSizes, timeSequence, waterfall } from '../charts';
+import { ackCadence, bytesInFlight, flagsText, flowGraphFigures, segmentSizes, timeSequence, waterfall } from '../charts';
 import { messageHeader, messageHeaders } from '../http/analyzer';
 import { TH_ACK } from '../decode/tcp';
 import { TA } from '../tcp/analysis';
@@ -70,7 +70,7 @@ export function chapterOverview(lab: LabModel, source: string): Chapter {
       ]),
     ),
   );
-  if (a.frames.length) blocks.push(figure(flowGraph(lab)));
+  if (a.frames.length) blocks.push(...flowGraphFigures(lab).map(figure));
   blocks.push(...checklist(lab));
   return { number: 1, title: '实验环境与抓包概览', blocks };
 }
