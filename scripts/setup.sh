@@ -11,9 +11,11 @@ PKGS=(
   nftables          # packet-loss tests drop segments with nft
   chromium          # the browser npm run capture drives; PDF export
   fonts-noto-cjk    # Chinese text in charts, HTML and PDF
+  poppler-utils     # pdftotext, pdffonts, pdftoppm: the PDF layout tests read the printed pages
   jupyter-nbconvert python3-nbclient  # execute the tslab notebooks headless
   espeak-ng lame libjpeg-turbo-progs  # regenerate the site's audio and logo
   time              # npm run bench measures peak memory with GNU time
+  nginx python3 curl iproute2 ethtool  # the scenario corpus (test/scenarios): servers, clients, namespaces, veth offloads
 )
 if ! dpkg -s "${PKGS[@]}" >/dev/null 2>&1; then
   $SUDO apt-get update -qq

@@ -53,6 +53,11 @@ export function formatIPv6(b: Buffer, o: number): string {
   return `${left}::${right}`;
 }
 
+/** Where the frame ends, as an offset in p.bytes, counting bytes the snapshot length cut off. */
+function frameEndAt(p: Packet, ipOffset: number): number {
+  return ipOffset + (p.origLen - (ipOffset - p.offset));
+}
+
 /** Decode an IPv4 header at p.ipOffset; returns false if it is too short to use. */
 export function decodeIPv4(p: Packet, end: number): boolean {
   const b = p.bytes;
@@ -70,8 +75,12 @@ export function decodeIPv4(p: Packet, end: number): boolean {
   p.ipDstHash = i32be(b, o + 16);
   p.ipFragment = (frag & 0x3fff) !== 0; // MF set or offset non-zero
   p.l4Offset = o + ihl;
-  // A zero total length is what TCP segmentation offload leaves behind: use the frame instead.
-  const ipEnd = totalLen === 0 ? o + (p.origLen - (o - p.offset)) : o + totalLen;
+  // The datagram ends where its total length says, but never past the frame (its original
+  // length: bytes the snapshot cut are still counted): a total length larger than the frame
+  // leaves the payload that is there, as Wireshark takes it. A zero total length is what TCP
+  // segmentation offload leaves behind: the frame again.
+  const frameEnd = frameEndAt(p, o);
+  const ipEnd = totalLen === 0 ? frameEnd : Math.min(o + totalLen, frameEnd);
   p.l4End = Math.max(p.l4Offset, ipEnd);
   return true;
 }
@@ -98,7 +107,7 @@ export function decodeIPv6(p: Packet, end: number): boolean {
   p.ipDstHash = i32be(b, o + 24) ^ i32be(b, o + 28) ^ i32be(b, o + 32) ^ i32be(b, o + 36);
   p.ipFragment = false;
   let h = o + 40;
-  p.l4End = o + 40 + payloadLen;
+  p.l4End = Math.min(o + 40 + payloadLen, Math.max(o + 40, frameEndAt(p, o)));
   for (;;) {
     if (next === EXT_HOP_BY_HOP || next === EXT_ROUTING || next === EXT_DEST_OPTS || next === EXT_MOBILITY) {
       if (end - h < 2) break;

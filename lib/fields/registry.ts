@@ -141,7 +141,11 @@ export const FIELDS: Record<string, Extract> = {
   'tcp.completeness': ifTcp((c) => c.completeness),
   'tcp.analysis.acks_frame': (c) => (analysisOk(c) && c.t!.acksFrame ? c.t!.acksFrame : ''),
   'tcp.analysis.ack_rtt': (c) => (analysisOk(c) && c.t!.acksFrame && nonZero(c.t!.ackRtt) ? formatSeconds(c.t!.ackRtt) : ''),
-  'tcp.analysis.initial_rtt': (c) => (analysisOk(c) && c.t!.hasTa && c.final!.irtt ? formatSeconds(c.final!.irtt) : ''),
+  'tcp.analysis.initial_rtt': (c) => {
+    if (!analysisOk(c) || !c.t!.hasTa) return '';
+    const irtt = c.t!.conv.shownIrtt;
+    return irtt && (irtt.sec !== 0 || irtt.nsec !== 0) ? formatSeconds(irtt) : '';
+  },
   'tcp.analysis.bytes_in_flight': (c) => (analysisOk(c) && c.t!.bytesInFlight ? c.t!.bytesInFlight : ''),
   'tcp.analysis.push_bytes_sent': (c) => (analysisOk(c) && c.t!.pushBytesSent ? c.t!.pushBytesSent : ''),
   'tcp.analysis.retransmission': (c) =>
@@ -235,7 +239,9 @@ export function flagsString(flags: number, ace = false): string {
 
 function sackEdges(c: FieldContext, which: 0 | 1): string {
   if (!tcpOk(c) || !c.p.tcp!.sack) return '';
-  const base = finalFlows(c).rev.baseSeq;
+  // The receiver's base as the printing pass has it (tshark -2's second pass), else its final one.
+  const rev = c.t!.dir1 ? c.t!.conv.flow2 : c.t!.conv.flow1;
+  const base = rev.shownBaseSet ? rev.shownBase : finalFlows(c).rev.baseSeq;
   const out: number[] = [];
   const s = c.p.tcp!.sack;
   for (let i = which; i < s.length; i += 2) out.push((s[i] - base) >>> 0);

@@ -91,7 +91,7 @@ export async function runFields(
 
   // ---- the printing pass: TCP as tshark's second pass, HTTP messages of the frame itself
   const extract = fields.map((f) => FIELDS[f]);
-  const tcp = new TcpAnalyzer(true, true);
+  const tcp = new TcpAnalyzer(true, true, 0, needs.has('final') ? finals : undefined);
   const frameMessages: HttpMessage[] = [];
   const frameHeaders: Array<{ headers: Array<[string, string]> }> = [];
   const segmentCount: number[] = [];

@@ -17,8 +17,22 @@
  */
 import { VegaLiteSpec } from '../charts';
 
+/**
+ * A frame a sentence names, and what the sentence says it is: tests check every citation against
+ * tshark (a "SYN" must have SYN set, a "GET /x" must be that request line, …).
+ */
+export interface Cite {
+  frame: number;
+  claim: 'syn' | 'syn-ack' | 'ack' | 'fin' | 'rst' | 'request' | 'response' | 'data' | 'retransmission' | 'frame';
+  /** For requests: method and target; for responses: status code; for ACKs: the raw acknowledgment number. */
+  method?: string;
+  uri?: string;
+  code?: number;
+  ackRaw?: number;
+}
+
 export type Block =
-  | { kind: 'md'; md: string }
+  | { kind: 'md'; md: string; cites?: Cite[] }
   | { kind: 'figure'; id: string; caption: string; spec: VegaLiteSpec }
   | {
       kind: 'table';
@@ -28,6 +42,7 @@ export type Block =
       rows: string[][];
       /** Indexes of rows that must be shown even when a long table is summarised (e.g. the rows a check cites). */
       keep?: number[];
+      cites?: Cite[];
     };
 
 export const md = (text: string): Block => ({ kind: 'md', md: text });

@@ -4,20 +4,16 @@
  */
 import { MessagePort, parentPort, workerData } from 'worker_threads';
 import { sanitizeSvg } from './render';
+import { renderSvg } from '../charts/render';
 
 const { port, signal, scale } = workerData as { port: MessagePort; signal: Int32Array; scale: number };
 
-/* eslint-disable @typescript-eslint/no-var-requires */
-const vl = require('vega-lite');
-const vega = require('vega');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
 const sharp = require('sharp');
-/* eslint-enable @typescript-eslint/no-var-requires */
 
 async function draw(specJson: string) {
-  const compiled = vl.compile(JSON.parse(specJson)).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  const svg = sanitizeSvg(await view.toSVG());
-  view.finalize();
+  // renderSvg replaces Vega's text-width estimate with one that knows CJK ideographs are 1 em.
+  const svg = sanitizeSvg(await renderSvg(JSON.parse(specJson)));
   const { data, info } = await sharp(Buffer.from(svg), { density: 72 * scale }).png().toBuffer({ resolveWithObject: true });
   return { svg, png: new Uint8Array(data.buffer, data.byteOffset, data.length), width: Math.round(info.width / scale), height: Math.round(info.height / scale) };
 }

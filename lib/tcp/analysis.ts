@@ -136,6 +136,9 @@ export class UnackedSegments {
 export class TcpFlow {
   baseSeq = 0;
   baseSeqSet = false;
+  /** The base tshark -2 counts printed relative numbers from (second pass only; see TcpAnalyzer's firstPass). */
+  shownBase = 0;
+  shownBaseSet = false;
   /** Window scale shift; -1 unknown (handshake not seen), -2 no scaling in use. */
   winScale = -1;
   /** Last window advertised on this flow, already scaled. */
@@ -172,6 +175,14 @@ export class TcpConversation {
   completeness = 0;
   /** Initial RTT: latest SYN to the ACK that completes the handshake (undefined = unknown). */
   irtt: NsTime | undefined;
+  /**
+   * The iRTT tshark -2 shows on this conversation's frames: the first pass's, or, when that
+   * found none, the one its second pass computes (see `TcpAnalyzer`'s `firstPass`).
+   */
+  shownIrtt: NsTime | undefined;
+  shownSynSeen = false;
+  shownSynSec = 0;
+  shownSynNsec = 0;
   /** Accurate ECN negotiated in the handshake (the ACE counter replaces AE/CWR/ECE). */
   accEcn = false;
   accEcnSyn = false;
@@ -231,6 +242,14 @@ export interface TcpFrameInfo {
   completenessBefore: number;
 }
 
+const isZeroTime = (t: NsTime | undefined): boolean => t === undefined || (t.sec === 0 && t.nsec === 0);
+
+/** a < b with both read as unsigned 64-bit integers, as Wireshark holds these time differences. */
+function ltUnsigned(a: number, b: number): boolean {
+  if (a < 0) return b < 0 && a < b;
+  return b < 0 || a < b;
+}
+
 function nsDelta(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
   return (aSec - bSec) * 1e9 + (aNsec - bNsec);
 }
@@ -256,6 +275,11 @@ export class TcpAnalyzer {
      * which tshark would not do — so `wirenote fields` never evicts.
      */
     private readonly evictClosedAfter = 0,
+    /**
+     * The first pass's conversations by stream, for a second pass: each conversation starts
+     * with the first pass's iRTT and last SYN time, from which `shownIrtt` follows.
+     */
+    private readonly firstPass?: readonly TcpConversation[],
   ) {}
 
   /** Closed conversations in closing order, waiting to be forgotten. */
@@ -307,6 +331,13 @@ export class TcpAnalyzer {
       fwd = conv.flow1;
       taFlags |= Ta.REUSED_PORTS;
     }
+    // A SYN-ACK whose sequence number is not the base this side had (guessed from its data, or
+    // from the other side's acknowledgements) is flagged as reused ports too; Wireshark then
+    // counts this side's relative numbers from the SYN-ACK.
+    if (!isNew && (flags & (Th.SYN | Th.ACK)) === (Th.SYN | Th.ACK) && fwd.baseSeqSet && (h.seq | 0) !== fwd.baseSeq) {
+      fwd.baseSeq = h.seq | 0;
+      taFlags |= Ta.REUSED_PORTS;
+    }
     conv.lastFrame = p.frame;
     const rev = dir1 ? conv.flow2 : conv.flow1;
     if (flags & Th.FIN) fwd.finSeen = true;
@@ -354,14 +385,15 @@ export class TcpAnalyzer {
     let window = h.window;
     if (!(flags & Th.SYN) && fwd.winScale >= 0) window = window * (1 << fwd.winScale); // ≤ 65535 × 2^14: exact
 
-    // iRTT: first SYN → the ACK that completes the handshake.
-    if ((flags & (Th.SYN | Th.ACK)) === Th.SYN) {
-      conv.synSeen = true;
-      conv.synSec = p.tsSec;
-      conv.synNsec = p.tsNsec;
-    }
-    if ((flags & (Th.SYN | Th.ACK)) === Th.ACK && !conv.irtt && conv.synSeen) {
-      conv.irtt = nstimeDelta(p.tsSec, p.tsNsec, conv.synSec, conv.synNsec);
+    // iRTT: the latest SYN → the first segment with ACK and without SYN after it (computed after
+    // the sequence analysis, so that segment's own out-of-order test still uses 3 ms). Wireshark
+    // keeps both as times where zero means "none": a SYN stamped 0 is not remembered and a zero
+    // iRTT is computed again at the next ACK.
+    const synOnly = (flags & (Th.SYN | Th.ACK)) === Th.SYN;
+    if (synOnly && (p.tsSec !== 0 || p.tsNsec !== 0)) {
+      conv.synSeen = conv.shownSynSeen = true;
+      conv.synSec = conv.shownSynSec = p.tsSec;
+      conv.synNsec = conv.shownSynNsec = p.tsNsec;
     }
     // Accurate ECN (RFC 9768): SYN with AE+CWR+ECE, answered by a SYN-ACK with an ACE code point.
     if (flags & Th.SYN) {
@@ -373,11 +405,39 @@ export class TcpAnalyzer {
     let sacked = 0;
     if (h.sack) for (let i = 0; i + 1 < h.sack.length; i += 2) sacked += u32(h.sack[i + 1] - h.sack[i]);
     fwd.sackedBytes = sacked;
-    this.analyzeSequence(p, h.seq | 0, h.ack | 0, h.payloadLen, flags, window, fwd, rev, info, taFlags);
-    info.seqRel = u32(h.seq - fwd.baseSeq);
-    info.ackRel = flags & Th.ACK ? u32(h.ack - rev.baseSeq) : 0;
+    // A SYN on a conversation that already has this side's base sequence number (its SYN-ACK or
+    // data came first, or it is a repeated SYN) gets Wireshark's analysis record even without a
+    // flag: the port-reuse check looks the frame up with "create" set.
+    const synRecord = !isNew && (flags & (Th.SYN | Th.ACK)) === Th.SYN && fwd.baseSeqSet;
+    this.analyzeSequence(p, h.seq | 0, h.ack | 0, h.payloadLen, flags, window, fwd, rev, info, taFlags, synRecord);
+    if ((flags & (Th.SYN | Th.ACK)) === Th.ACK) {
+      if (isZeroTime(conv.irtt) && conv.synSeen) conv.irtt = nstimeDelta(p.tsSec, p.tsNsec, conv.synSec, conv.synNsec);
+      // Wireshark's second pass runs this test again with the first pass's last SYN time: a
+      // conversation whose first pass found no iRTT gets one at its first such segment.
+      if (isZeroTime(conv.shownIrtt) && conv.shownSynSeen) conv.shownIrtt = nstimeDelta(p.tsSec, p.tsNsec, conv.shownSynSec, conv.shownSynNsec);
+    }
+    let fwdBase = fwd.baseSeq;
+    let revBase = rev.baseSeq;
+    if (this.firstPass) {
+      // tshark -2 prints relative numbers in its second pass, from the base each side had at the
+      // end of the first; the SYN-ACK rule above runs again there and may move it back.
+      if (!fwd.shownBaseSet && fwd.baseSeqSet) {
+        fwd.shownBase = fwd.baseSeq;
+        fwd.shownBaseSet = true;
+      } else if ((flags & (Th.SYN | Th.ACK)) === (Th.SYN | Th.ACK) && (h.seq | 0) !== fwd.shownBase) {
+        fwd.shownBase = h.seq | 0;
+      }
+      if (!rev.shownBaseSet && rev.baseSeqSet) {
+        rev.shownBase = rev.baseSeq;
+        rev.shownBaseSet = true;
+      }
+      fwdBase = fwd.shownBase;
+      revBase = rev.shownBase;
+    }
+    info.seqRel = u32(h.seq - fwdBase);
+    info.ackRel = flags & Th.ACK ? u32(h.ack - revBase) : 0;
     const nxt = h.seq + h.payloadLen + (flags & (Th.SYN | Th.FIN) ? 1 : 0);
-    info.nextSeqRel = u32(nxt - fwd.baseSeq);
+    info.nextSeqRel = u32(nxt - fwdBase);
     return info;
   }
 
@@ -387,6 +447,17 @@ export class TcpAnalyzer {
     if (old) this.table.remove(old);
     const conv = new TcpConversation(this.nextStream++, p.ipSrc, h.srcPort, p.ipDst, h.dstPort, p.frame);
     conv.hash = hash;
+    const first = this.firstPass?.[conv.stream];
+    if (first) {
+      conv.shownIrtt = first.irtt;
+      conv.flow1.shownBase = first.flow1.baseSeq;
+      conv.flow1.shownBaseSet = first.flow1.baseSeqSet;
+      conv.flow2.shownBase = first.flow2.baseSeq;
+      conv.flow2.shownBaseSet = first.flow2.baseSeqSet;
+      conv.shownSynSeen = first.synSeen;
+      conv.shownSynSec = first.synSec;
+      conv.shownSynNsec = first.synNsec;
+    }
     this.table.add(conv);
     if (this.keepList) this.conversations.push(conv);
     return conv;
@@ -404,9 +475,10 @@ export class TcpAnalyzer {
     rev: TcpFlow,
     info: TcpFrameInfo,
     initialFlags: number,
+    record: boolean,
   ): void {
     let ta = initialFlags;
-    let hasTa = initialFlags !== 0;
+    let hasTa = initialFlags !== 0 || record;
 
     // The ISN of this flow: from the SYN, else assume the first segment we see is byte 1.
     if (!fwd.baseSeqSet) {
@@ -496,13 +568,26 @@ export class TcpAnalyzer {
 
     // Retransmission, fast retransmission, spurious retransmission, out-of-order.
     if (seglen > 0 || flags & (Th.SYN | Th.FIN)) {
-      const seqNotAdvanced = fwd.nextseq !== 0 && seqLT(seq, fwd.nextseq);
+      let seqNotAdvanced = fwd.nextseq !== 0 && seqLT(seq, fwd.nextseq);
+      // New data that starts one byte early (after a zero window probe or keep-alive took that
+      // byte) is not a retransmission; Wireshark still lets it be a spurious one.
+      if (seglen > 1 && ((fwd.nextseq - 1) | 0) === seq) seqNotAdvanced = false;
       classify: {
         if (ta & Ta.KEEP_ALIVE) break classify;
+        // Spurious retransmission: all of it was already acknowledged (checked first, as
+        // Wireshark 4.0 does: a fast retransmission starts at the acknowledged edge, so the two
+        // never compete, but an out-of-order test would otherwise win).
+        if (seglen > 0 && rev.lastack && seqLE(seq + seglen, rev.lastack)) {
+          ta |= Ta.SPURIOUS_RETRANSMISSION;
+          hasTa = true;
+          break classify;
+        }
         // Fast retransmission: ≥2 duplicate ACKs asked for exactly this segment within 20 ms.
-        // (Wireshark holds these differences in unsigned 64-bit integers: negative is "huge".)
+        // (Wireshark holds these differences in unsigned 64-bit integers: negative is "huge";
+        // its duplicate-ACK counter is unsigned too, so the -1 of "ACKed segment that wasn't
+        // captured" counts as many.)
         let t = nsDelta(p.tsSec, p.tsNsec, rev.lastackSec, rev.lastackNsec);
-        if (seqNotAdvanced && rev.dupacknum >= 2 && rev.lastack === seq && t >= 0 && t < 20000000) {
+        if (seqNotAdvanced && (rev.dupacknum >= 2 || rev.dupacknum === -1) && rev.lastack === seq && t >= 0 && t < 20000000) {
           ta |= Ta.FAST_RETRANSMISSION;
           hasTa = true;
           break classify;
@@ -510,15 +595,9 @@ export class TcpAnalyzer {
         // Out-of-order: arrives soon (< iRTT, or 3 ms) after the highest segment and fills a hole.
         t = nsDelta(p.tsSec, p.tsNsec, fwd.nextseqSec, fwd.nextseqNsec);
         const conv = info.conv;
-        const oooThreshold = conv.irtt ? conv.irtt.sec * 1e9 + conv.irtt.nsec : 3000000;
-        if (seqNotAdvanced && t >= 0 && t < oooThreshold && fwd.nextseq !== ((seq + seglen + (flags & (Th.SYN | Th.FIN) ? 1 : 0)) | 0)) {
+        const oooThreshold = isZeroTime(conv.irtt) ? 3000000 : conv.irtt!.sec * 1e9 + conv.irtt!.nsec;
+        if (seqNotAdvanced && ltUnsigned(t, oooThreshold) && fwd.nextseq !== ((seq + seglen + (flags & (Th.SYN | Th.FIN) ? 1 : 0)) | 0)) {
           ta |= Ta.OUT_OF_ORDER;
-          hasTa = true;
-          break classify;
-        }
-        // Spurious retransmission: all of it was already acknowledged.
-        if (seglen > 0 && rev.lastack && seqLE(seq + seglen, rev.lastack)) {
-          ta |= Ta.SPURIOUS_RETRANSMISSION;
           hasTa = true;
           break classify;
         }
@@ -585,13 +664,15 @@ export class TcpAnalyzer {
     const own = fwd.segments;
     if (seglen !== 0 && own.length && fwd.validBif) {
       const n = own.length - 1; // Wireshark starts from the newest segment
+      // Relative numbers compared as plain unsigned integers (not modulo 2^32), as Wireshark
+      // does: a segment from before the base (captured ahead of the SYN) counts as far away.
       let first = u32(own.seq(n) - fwd.baseSeq);
       let last = u32(own.nextseq(n) - fwd.baseSeq);
       for (let i = 0; i <= n; i++) {
         const a = u32(own.seq(i) - fwd.baseSeq);
         const b = u32(own.nextseq(i) - fwd.baseSeq);
-        if (seqLT(a, first)) first = a;
-        if (seqGT(b, last)) last = b;
+        if (a < first) first = a;
+        if (b > last) last = b;
       }
       // The SYN/FIN sequence number this segment consumes is not a byte in flight, nor are bytes
       // the receiver reported in its latest SACK blocks (Wireshark counts D-SACK blocks too).
