@@ -15,7 +15,7 @@ const BIN = path.join(ROOT, 'lib', 'bin', 'wirenote.js');
 const REFERENCE = path.join(ROOT, 'captures', 'first-visit-server-close.pcapng');
 
 function run(args: string[], o: { cwd?: string; lang?: string; npm?: boolean } = {}): SpawnSyncReturns<string> {
-  const env = { ...process.env, LANG: o.lang ?? 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LANG: o.lang ?? 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
   delete env.WIRENOTE_CAPTURE;
   const [cmd, argv] = o.npm ? ['npm', ['run', '--silent', ...args]] : [process.execPath, [BIN, ...args]];
   return spawnSync(cmd, argv, { cwd: o.cwd ?? ROOT, env, encoding: 'utf8', timeout: 180000 });
