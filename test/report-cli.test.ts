@@ -126,6 +126,32 @@ describe('wirenote report: running', () => {
     expect(fs.existsSync(path.join(dir, 'f-out', '实验报告.md'))).toBe(false);
   }, 120000);
 
+  test('the compile cache: an unchanged notebook is not type-checked again; a cell whose earlier declarations changed is', () => {
+    const nbs = path.join(dir, 'cache');
+    fs.mkdirSync(nbs);
+    const write = (decl: string) =>
+      writeNotebook(path.join(nbs, '01-cache.ipynb'), notebook([['markdown', '# 第 1 章 缓存'], ['code', `import { show, md } from 'wirenote';\n${decl}`], ['code', `const w: number = v;\nshow(md(\`w=\${w}-${process.pid}\`));`]]));
+    const timing = (r: SpawnSyncReturns<string>) => /cells compiled (\d+) cached (\d+)/.exec(r.stderr)?.slice(1).map(Number);
+    const build = () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, WIRENOTE_TIMING: '1' };
+      delete env.WIRENOTE_COMPILE_CACHE;
+      return spawnSync(process.execPath, [BIN, 'report', '--notebooks', nbs, '--out', path.join(dir, 'c-out'), '--no-pdf'], { env, encoding: 'utf8', timeout: 120000 });
+    };
+    write('const v: number = 1;');
+    const first = build();
+    expect(first.status).toBe(0);
+    const again = build();
+    expect(again.status).toBe(0);
+    expect(timing(again)).toEqual([0, 2]);
+    expect(fs.readFileSync(path.join(dir, 'c-out', '实验报告.md'), 'utf8')).toContain(`w=1-${process.pid}`);
+    // Same source for the last cell, but what it refers to changed type: it must fail now.
+    write("const v: string = 'a';");
+    const changed = build();
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toContain('01-cache: cell 3 failed');
+    expect(changed.stderr).toContain("Type 'string' is not assignable to type 'number'");
+  }, 120000);
+
   test.each([
     ['a file that is not a capture', path.join(ROOT, 'README.md'), /不是 pcap\/pcapng 抓包文件/],
     ['a capture without HTTP (PPTP over TCP)', path.join(SHARED_CAPTURES, 'tcpdump/pptp.pcap'), /没有 HTTP 请求或响应/],

@@ -139,7 +139,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   fs.mkdirSync(executedDir, { recursive: true });
   let t0 = phase('start', Number(process.env.WIRENOTE_T0 ?? started));
   const session = new NotebookSession();
-  t0 = phase('converter', t0);
+  t0 = phase('session', t0);
   const chapters: ReportChapter[] = [];
   try {
     for (let i = 0; i < notebooks.length; i++) {
@@ -166,6 +166,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   } finally {
     session.close();
   }
+  if (process.env.WIRENOTE_TIMING) process.stderr.write(`cells compiled ${session.compiled.converted} cached ${session.compiled.cached}\n`);
 
   // The notebooks analysed this capture already: the model comes from the same, cached, analysis.
   const lab = await loadLabModel(o.capture);
