@@ -22,8 +22,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeCaptureFile } from './analysis';
-import { buildLab, LabModel } from './stats/lab';
-import { Chapter } from './narrative/chapters';
+import { buildLab, LabModel } from './lab/model';
 import { Block, esc, markdownTable, summariseRows, TABLE_ROW_LIMIT } from './narrative/blocks';
 import { renderChart, safeSpec } from './report/render';
 import { plainText } from './report/markdown';
@@ -89,7 +88,7 @@ export function loadLab(capture?: string): Promise<LoadedLab> {
   }
   const s = session();
   if (s.lab?.key === key) return s.lab.loaded;
-  const loaded = analyzeCaptureFile(file).then((analysis) => ({ lab: buildLab(analysis), source: path.basename(file) }));
+  const loaded = analyzeCaptureFile(file).then((analysis) => ({ lab: buildLab(analysis, path.basename(file)), source: path.basename(file) }));
   s.lab = { key, loaded };
   loaded.catch(() => {
     if (s.lab?.loaded === loaded) s.lab = undefined;
@@ -248,7 +247,8 @@ export interface NotebookDisplay {
   raw(contentType: string, data: string | Uint8Array): unknown;
 }
 
-type Showable = Block | Block[] | Chapter;
+/** A chapter-like value: anything with blocks. */
+type Showable = Block | Block[] | { blocks: Block[] };
 const isDisplay = (x: unknown): x is NotebookDisplay => typeof x === 'object' && x !== null && typeof (x as NotebookDisplay).raw === 'function' && !('kind' in x);
 
 /**

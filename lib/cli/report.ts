@@ -170,7 +170,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   // The notebooks loaded this capture already: this is the same, cached, lab model.
   const { lab } = await loadLab(o.capture);
   const unusable = whyUnusable(lab);
-  const report = assembleReport(chapters, { title: REPORT_TITLE, identity: lab.identity, captureName: path.basename(o.capture), unusable });
+  const report = assembleReport(chapters, { title: REPORT_TITLE, identity: lab.page?.profile ?? {}, captureName: path.basename(o.capture), unusable });
   for (const d of ['figures', 'tables']) fs.rmSync(path.join(o.out, d), { recursive: true, force: true });
   for (const f of report.files) {
     fs.mkdirSync(path.dirname(path.join(o.out, f.file)), { recursive: true });

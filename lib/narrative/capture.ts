@@ -86,7 +86,7 @@ export function labSelection(lab: LabModel): ReturnType<Writer['blocks']> {
   const cw = clientWord(lab);
   const who = lab.client ? `${cw}（${esc(lab.client.name)}，据 User-Agent）` : cw;
   w.p(
-    `本报告分析的是 ${who} ${code(s.client ?? '?')} 与服务器 ${endpoint(s.server)} 之间的流量：${RULE_TEXT[s.rule]}（${w.msg(by)}${by.uri ? ` ${code(`${by.method} ${by.uri}`)}` : ''}）。` +
+    `本报告分析的是${who} ${code(s.client ?? '?')} 与服务器 ${endpoint(s.server)} 之间的流量：${RULE_TEXT[s.rule]}（${w.msg(by)}${by.uri ? ` ${code(`${by.method} ${by.uri}`)}` : ''}）。` +
       `这部分共有 ${lab.counts.connections} 条 TCP 连接、${lab.counts.frames} 帧、${lab.counts.requests} 个 HTTP 请求和 ${lab.counts.responses} 个响应；` +
       (lab.other.frames > 0 ? `其余 ${lab.other.frames} 帧不属于本实验，只在"其他流量"中列出。` : '抓包中没有其他流量。'),
   );
