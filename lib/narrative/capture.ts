@@ -108,7 +108,8 @@ export function otherTraffic(lab: LabModel): ReturnType<Writer['blocks']> {
   const w = new Writer();
   const o = lab.other;
   if (!o.tcp.length && !o.packets.length) {
-    w.p('抓包中除了本实验的连接没有其他流量（捕获过滤器或干净的回环接口把它们挡在了外面）。');
+    const filters = [...new Set(lab.capture.interfaces.map((i) => i.filter).filter((f): f is string => !!f))];
+    w.p(`抓包中除了本实验的连接没有其他流量${filters.length ? `（捕获过滤器 ${filters.map((f) => code(f)).join('、')} 只保留了符合条件的包）` : ''}。`);
     return w.blocks();
   }
   const rows: string[][] = [];

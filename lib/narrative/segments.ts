@@ -144,7 +144,7 @@ export function linkNotes(lab: LabModel): Block[] {
           : m.impliedMtu === 1500
             ? '：对应以太网的 MTU 1500'
             : '';
-    lines.push(`${who}在${w.frame(m.frame, 'syn')}的 SYN 中通告 MSS = ${m.mss} = MTU ${m.impliedMtu} − ${m.impliedMtu - m.mss}（${header}）${mtuNote}。`);
+    lines.push(`${who}在${w.frame(m.frame, m.side === 'client' ? 'syn' : 'syn-ack')}的 ${m.side === 'client' ? 'SYN' : 'SYN-ACK'} 中通告 MSS = ${m.mss} = MTU ${m.impliedMtu} − ${m.impliedMtu - m.mss}（${header}）${mtuNote}。`);
   }
   if (L.maxSegment) {
     const minMss = L.mss.length ? Math.min(...L.mss.map((m) => m.mss)) : undefined;
