@@ -58,6 +58,12 @@ function contentCheck(ex: LabExchange | undefined): string {
 export function pageAndAssets(lab: LabModel): Block[] {
   const w = new Writer();
   const page = lab.page;
+  if (!page && lab.capture.truncated.frames && lab.exchanges.length) {
+    w.p(
+      `**抓包时每个包只保存了前 ${lab.capture.truncated.snapLen ?? '若干'} 字节，页面的内容没有被保存**：能看到请求行和状态行，却读不出页面上的专业、学号、姓名，也无法根据页面的 ${code('<img>')}、${code('<audio>')} 判断哪个文件是 LOGO、哪个是音频。请不限制快照长度重新抓包。`,
+    );
+    return w.blocks();
+  }
   if (!page) {
     const late = lab.connections.filter((c) => !c.handshake.syn).length;
     w.p(
@@ -148,7 +154,7 @@ export function checklist(lab: LabModel): Block[] {
   const c = labChecks(lab);
   const w = new Writer();
   const id = lab.page?.profile;
-  const noPage = '抓包中没有学生的页面，无法判断';
+  const noPage = lab.capture.truncated.frames ? '包被截断，页面内容没有被保存，无法判断' : '抓包中没有学生的页面，无法判断';
   const identity =
     c.identity.why === 'found'
       ? `专业 ${code(id!.major!)}，学号 ${code(id!.studentId!)}，姓名 ${code(id!.name!)}（页面在${w.msg(lab.page!.exchange.response!)}）`
