@@ -35,18 +35,20 @@ interface Printed {
   text: string[];
   /** Lowest text on each page inside the margins, as a share of the content height. */
   fill: number[];
-  identity: wn.LabModel['identity'];
+  identity: { major?: string; studentId?: string; name?: string };
 }
 
 const haveBin = (b: string) => spawnSync(b, ['-v']).error === undefined;
 
-async function print(browser: Browser, capture: string): Promise<Printed> {
-  const { lab, source } = await wn.loadLab(capture);
-  const report = await wn.assembleReport(wn.allChapters(lab, source), { title: TITLE, identity: lab.identity, captureName: source, withCode: false });
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-pdf-')), 'report.pdf');
-  const page = await browser.newPage();
-  const r = await wn.printPdf(page, report.html, { title: TITLE, identity: lab.identity, path: file });
-  await page.close();
+/** The report as `wirenote report` writes it (notebooks executed, HTML, PDF printed by Chromium). */
+async function print(_browser: Browser, capture: string): Promise<Printed> {
+  const { lab } = await wn.loadLab(capture);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-pdf-'));
+  const run = spawnSync(process.execPath, [path.join(__dirname, '..', 'lib', 'bin', 'wirenote.js'), 'report', '--capture', capture, '--out', out], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0 && run.status !== 3) throw new Error(`wirenote report failed (${run.status}): ${run.stderr}`);
+  const file = path.join(out, '实验报告.pdf');
+  const report = { html: fs.readFileSync(path.join(out, '实验报告.html'), 'utf8') };
+  const r = { pages: Number(/Pages:\s+(\d+)/.exec(spawnSync('pdfinfo', [file], { encoding: 'utf8' }).stdout)![1]) };
   const text: string[] = [];
   for (let p = 1; p <= r.pages; p++) text.push(spawnSync('pdftotext', ['-layout', '-f', String(p), '-l', String(p), file, '-'], { encoding: 'utf8' }).stdout);
   const bbox = spawnSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
@@ -54,7 +56,7 @@ async function print(browser: Browser, capture: string): Promise<Printed> {
     const ys = [...m[1].matchAll(/yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"/g)].map((w) => [Number(w[1]), Number(w[2])]).filter(([y0]) => y0 > TOP && y0 < BOTTOM);
     return ys.length ? (Math.max(...ys.map(([, y1]) => y1)) - TOP) / (BOTTOM - TOP) : 0;
   });
-  return { file, html: report.html, pages: r.pages, text, fill, identity: lab.identity };
+  return { file, html: report.html, pages: r.pages, text, fill, identity: lab.page?.profile ?? {} };
 }
 
 const norm = (s: string) => s.replace(/\s+/g, '');

@@ -191,7 +191,7 @@ export async function reportCommand(args: string[]): Promise<number> {
       const b = await browser;
       const page = await b.newPage();
       // A4 with running header/footer and the contents' page numbers (two printings: lib/report/print.ts).
-      await printPdf(page, report.html, { title: REPORT_TITLE, identity: lab.identity, path: pdfFile });
+      await printPdf(page, report.html, { title: REPORT_TITLE, identity: { studentId: profile.studentId, name: profile.name }, path: pdfFile });
       written.push(forUser(pdfFile));
       t0 = phase('pdf', t0);
     } catch (e) {
