@@ -21,9 +21,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeCaptureFile } from './analysis';
-import { buildLab, LabModel } from './stats/lab';
-import { Chapter } from './narrative/chapters';
+import { analyzeCaptureFile, CaptureAnalysis } from './analysis';
+import { buildLab, LabModel } from './lab/model';
 import { Block, esc, markdownTable, summariseRows, TABLE_ROW_LIMIT } from './narrative/blocks';
 import { renderChart, safeSpec } from './report/render';
 import { plainText } from './report/markdown';
@@ -55,7 +54,8 @@ export interface LoadedLab {
 
 /** State shared by every copy of this module in the process (a kernel, or the report's executor). */
 interface Session {
-  lab?: { key: string; loaded: Promise<LoadedLab> };
+  /** The last capture analysed, and what was built from it (by name: 'lab', 'model'). */
+  capture?: { key: string; analysis: Promise<CaptureAnalysis>; built: Map<string, Promise<unknown>> };
   /** Chapter number for figure/table numbers; undefined = plain "图 1". */
   chapter?: string;
   /** Set by `startChapter` in the notebook (wins over the executor's default). */
@@ -74,27 +74,56 @@ function session(): Session {
   return (g[SESSION_KEY] ??= { chapterFromNotebook: false, figures: 0, tables: 0, numbers: new Map(), pending: [], displays: 0 });
 }
 
-/**
- * Analyse the capture once: later calls with the same file (same size and modification time) in
- * this process get the same lab model, so eight notebooks in one report run cost one analysis.
- */
-export function loadLab(capture?: string): Promise<LoadedLab> {
-  const file = capturePath(capture);
-  let key = file;
+/** Identity of a capture file for the cache: path, size, modification time, inode. */
+function fileKey(file: string): string {
   try {
     const st = fs.statSync(file);
-    key = `${file}\0${st.size}\0${st.mtimeMs}\0${st.ino}`;
+    return `${file}\0${st.size}\0${st.mtimeMs}\0${st.ino}`;
   } catch {
-    // A missing file: analyzeCaptureFile reports it.
+    return file; // a missing file: analyzeCaptureFile reports it
   }
+}
+
+/**
+ * Analyse a capture once per process: later calls for the same file (same size and modification
+ * time) get the same analysis, and the same models built from it, so eight notebooks in one
+ * report run — and the report command itself — cost one analysis (issue 16). Only the latest
+ * capture is kept.
+ */
+function cached<T>(capture: string | undefined, what: string, build: (a: CaptureAnalysis, file: string) => T): Promise<T> {
+  const file = capturePath(capture);
+  const key = fileKey(file);
   const s = session();
-  if (s.lab?.key === key) return s.lab.loaded;
-  const loaded = analyzeCaptureFile(file).then((analysis) => ({ lab: buildLab(analysis), source: path.basename(file) }));
-  s.lab = { key, loaded };
-  loaded.catch(() => {
-    if (s.lab?.loaded === loaded) s.lab = undefined;
-  });
-  return loaded;
+  if (s.capture?.key !== key) {
+    const analysis = analyzeCaptureFile(file);
+    const entry = { key, analysis, built: new Map<string, Promise<unknown>>() };
+    s.capture = entry;
+    analysis.catch(() => {
+      if (s.capture === entry) s.capture = undefined;
+    });
+  }
+  const entry = s.capture!;
+  let p = entry.built.get(what) as Promise<T> | undefined;
+  if (!p) {
+    p = entry.analysis.then((a) => build(a, file));
+    entry.built.set(what, p);
+  }
+  return p;
+}
+
+/** The capture's analysis (frames, connections, HTTP messages), once per process. */
+export function loadAnalysis(capture?: string): Promise<CaptureAnalysis> {
+  return cached(capture, 'analysis', (a) => a);
+}
+
+/** The lab model (lib/lab) and the file name the text shows, built once per capture and process. */
+export function loadLab(capture?: string): Promise<LoadedLab> {
+  return cached(capture, 'lab', (a, file) => ({ lab: buildLab(a, path.basename(file)), source: path.basename(file) }));
+}
+
+/** The lab model alone (what the report command needs). */
+export async function loadLabModel(capture?: string): Promise<LabModel> {
+  return (await loadLab(capture)).lab;
 }
 
 /** Number this notebook's figures and tables "N-1", "N-2", …; call it once, in the first code cell. */
@@ -248,7 +277,8 @@ export interface NotebookDisplay {
   raw(contentType: string, data: string | Uint8Array): unknown;
 }
 
-type Showable = Block | Block[] | Chapter;
+/** A chapter-like value: anything with blocks. */
+type Showable = Block | Block[] | { blocks: Block[] };
 const isDisplay = (x: unknown): x is NotebookDisplay => typeof x === 'object' && x !== null && typeof (x as NotebookDisplay).raw === 'function' && !('kind' in x);
 
 /**

@@ -13,7 +13,8 @@ PKGS=(
   fonts-noto-cjk    # Chinese text in charts, HTML and PDF
   fonts-wqy-microhei  # TrueType CJK font for the PDF (Chromium embeds CFF fonts like Noto CJK only as Type 3)
   poppler-utils     # pdftotext, pdffonts, pdftoppm: the PDF layout tests read the printed pages
-  jupyter-nbconvert python3-nbclient  # execute the tslab notebooks headless
+  jupyter-notebook  # npm run notebook: Jupyter Notebook 6 on the tslab kernel (pip cannot install Jupyter on Debian)
+  jupyter-nbconvert python3-nbclient  # tests: the real tslab kernel under nbclient, nbconvert's HTML export
   espeak-ng lame libjpeg-turbo-progs  # regenerate the site's audio and logo
   time              # npm run bench measures peak memory with GNU time
   nginx python3 curl iproute2 ethtool  # the scenario corpus (test/scenarios): servers, clients, namespaces, veth offloads

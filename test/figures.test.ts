@@ -67,8 +67,8 @@ const skip = !haveChromium() || !tsharkAvailable();
     browser = await launch();
     const page = await browser.newPage();
     for (const c of CAPTURES) {
-      const { lab, source } = await wn.loadLab(c.file);
-      const blocks = wn.allChapters(lab, source).flatMap((ch) => ch.blocks);
+      const { lab } = await wn.loadLab(c.file);
+      const blocks = wn.allTopics(lab);
       const figures: Array<{ id: string; spec: Spec; svg: string }> = [];
       for (const b of blocks) if (b.kind === 'figure') figures.push({ id: b.id, spec: b.spec, svg: await wn.renderSvg(b.spec) });
       built.set(c.name, { lab, figures, layout: await layoutFigures(page, figures, wn.CSS) });
@@ -142,7 +142,7 @@ const skip = !haveChromium() || !tsharkAvailable();
     test('bytes in flight on data frames are tshark\'s tcp.analysis.bytes_in_flight', () => {
       const { figures, lab } = get();
       const bif = figures.find((f) => f.id === 'bif');
-      if (!lab.connections.some((c) => c.serverData.length)) return expect(bif).toBeUndefined();
+      if (!lab.connections.some((c) => c.bytes.server > 0)) return expect(bif).toBeUndefined();
       const ours = new Map(wn.bytesInFlightInput(lab).series.flatMap((s) => s.points.filter((p) => p.kind === 'data')).map((p) => [String(p.frame), p.bytes]));
       const rows = tshark(getFile(name), ['frame.number', 'tcp.analysis.bytes_in_flight']).filter((r) => r[1] !== '' && ours.has(r[0]));
       expect(rows.length).toBeGreaterThan(0);

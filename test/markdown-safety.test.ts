@@ -45,13 +45,13 @@ function splitMarkers(md: string, ks: number[]): number[] {
 const INVISIBLE_RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 /** A value with everything at once; `k` names it in the findings. No LF (it would end a header line). */
-const nasty = (k: number) =>
+const nastyText = (k: number) =>
   `H${k}\u202Eb\u200Bz\u2066i\u2069\uFEFF\r# INJ${k}\r| x | y |\r[l${k}](javascript:alert(${k})) ![i${k}](http://evil.example/${k}.png) <img src=http://evil.example/${k}.png> <script>alert(${k})</script> \`c\` \`\`\`f \t \u0000 \u2028l\u2029 | p ](javascript:x) T${k}`;
 /** The same for a request URI (no spaces). */
-const nastyUri = (k: number) => `H${k}\r%23INJ${k}[l${k}](javascript:alert(${k}))![i${k}](http://evil.example/${k}.png)<img/src=x>\`|\u0000T${k}`;
+const nastyUriText = (k: number) => `H${k}\r%23INJ${k}[l${k}](javascript:alert(${k}))![i${k}](http://evil.example/${k}.png)<img/src=x>\`|\u0000T${k}`;
 
 describe('escaping helpers', () => {
-  const values = [nasty(1), nastyUri(2), '\n# INJ3 heading\n', '\r\n---\r\n', 'a\u0085b\u000bc\u000cd', '`', '``', ' `x` ', '\\|', 'x\\', '-', '+ INJ4', '1. INJ5', '=', '&lt;img&gt;', '$x$', '@mention', 'www.evil.example'];
+  const values = [nastyText(1), nastyUriText(2), '\n# INJ3 heading\n', '\r\n---\r\n', 'a\u0085b\u000bc\u000cd', '`', '``', ' `x` ', '\\|', 'x\\', '-', '+ INJ4', '1. INJ5', '=', '&lt;img&gt;', '$x$', '@mention', 'www.evil.example'];
 
   test('esc: every value stays one inert paragraph of text', () => {
     for (const v of values) {
@@ -108,6 +108,11 @@ function reasonToSkip(): string | undefined {
     // 专业 and 姓名 are read up to 60 characters: the short form fits.
     const short = (k: number) => `H${k}\u202Eb\u200Bz\r# INJ${k} [l](javascript:alert(${k})) T${k}`;
     const page = `<html><head><title>t</title></head><body><p>专业：${short(6)}</p><p>学号：2024001</p><p>姓名：${short(7)}</p></body></html>`;
+    // HTTP ends a line at a lone CR (RFC 9112 §2.2 lets a recipient do so; Wireshark and wirenote
+    // do), so in a header value or a URI a CR would end the line: there it is VT instead. The
+    // page's fields keep their CR.
+    const nasty = (k: number) => nastyText(k).replace(/\r/g, '\u000b');
+    const nastyUri = (k: number) => nastyUriText(k).replace(/\r/g, '\u000b');
     writeHttpCapture(capture, [
       [
         { request: `GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: ${nasty(1)}\r\nX-Note: ${nasty(2)}\r\n\r\n`, response: httpResponse('200 OK', [['Content-Type', 'text/html; charset=utf-8'], ['ETag', nasty(3)], ['Keep-Alive', nasty(4)], ['Cache-Control', nasty(5)]], page) },

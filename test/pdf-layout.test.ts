@@ -35,7 +35,7 @@ interface Printed {
   text: string[];
   /** Lowest text on each page inside the margins, as a share of the content height. */
   fill: number[];
-  identity: wn.LabModel['identity'];
+  identity: { major?: string; studentId?: string; name?: string };
 }
 
 const haveBin = (b: string) => spawnSync(b, ['-v']).error === undefined;
@@ -56,7 +56,7 @@ async function print(capture: string): Promise<Printed> {
     return ys.length ? (Math.max(...ys.map(([, y1]) => y1)) - TOP) / (BOTTOM - TOP) : 0;
   });
   const { lab } = await wn.loadLab(capture);
-  return { file, html, pages, text, fill, identity: lab.identity };
+  return { file, html, pages, text, fill, identity: lab.page?.profile ?? {} };
 }
 
 const norm = (s: string) => s.replace(/\s+/g, '');

@@ -149,7 +149,7 @@ const skip = reasonToSkip();
     const cap = path.join(SHARED_CAPTURES, 'PcapPlusPlus/one_ipv6_http_stream.pcap');
     const r = buildReport(cap, ['--no-pdf', '--with-code']);
     expect(r.html).toContain('<pre class="code">');
-    expect(r.html).toContain('const ch = chapterHandshake(lab);');
+    expect(r.html).toContain('show(handshake(lab));');
     expect(r.html).not.toContain('remove-cell'); // the notebook-only instructions are not in the report
     const src = runTshark(cap, ['ipv6.src']).stdout.trim().split('\n')[1];
     expect(r.md).toContain(src);

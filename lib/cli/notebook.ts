@@ -21,7 +21,7 @@ import { readNotebook, serializeNotebook } from '../report/ipynb';
 import { forUser, fromUser, last, parseOptions, UsageError } from './args';
 import { say } from './locale';
 
-export const NOTEBOOK_USAGE = `usage: wirenote notebook [--port N] [--no-browser] [--lab] [--capture FILE]
+export const NOTEBOOK_USAGE = `usage: wirenote notebook [--port N] [--no-browser] [--lab] [--capture FILE] [--dir DIR]
        wirenote notebook --kernel-only
        wirenote notebook --refresh
 
@@ -32,6 +32,8 @@ export const NOTEBOOK_USAGE = `usage: wirenote notebook [--port N] [--no-browser
   --no-browser     do not open a browser; open the printed address yourself
   --lab            start JupyterLab (jupyter-lab, e.g. from pipx or conda) instead
   --capture FILE   the notebooks' default capture (sets WIRENOTE_CAPTURE for the kernels)
+  --dir DIR        open DIR instead of notebooks/ (inside the project, so that its notebooks
+                   can import wirenote)
   --kernel-only    only register the kernel; print how to use it with another Jupyter
   --refresh        re-run notebooks/ on the reference capture and save their outputs
   -h, --help       this text`;
@@ -65,7 +67,7 @@ function portFree(port: number): Promise<boolean> {
 export async function notebookCommand(args: string[]): Promise<number> {
   let opts;
   try {
-    opts = parseOptions('notebook', args, { values: ['--port', '--capture'], flags: ['--no-browser', '--lab', '--kernel-only', '--refresh', '-h', '--help'] });
+    opts = parseOptions('notebook', args, { values: ['--port', '--capture', '--dir'], flags: ['--no-browser', '--lab', '--kernel-only', '--refresh', '-h', '--help'] });
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`${e.message}\n${say('Try: wirenote notebook --help', '用法见：wirenote notebook --help')}\n`);
@@ -123,9 +125,17 @@ export async function notebookCommand(args: string[]): Promise<number> {
     }
     env.WIRENOTE_CAPTURE = file;
   }
+  const dirGiven = last(values, '--dir');
+  const root = dirGiven ? fromUser(dirGiven) : path.join(PROJECT_ROOT, 'notebooks');
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    process.stderr.write(`wirenote notebook: ${say(`no such folder: ${forUser(root)}`, `找不到文件夹：${forUser(root)}`)}\n`);
+    return 2;
+  }
+  if (path.relative(PROJECT_ROOT, root).startsWith('..'))
+    process.stderr.write(`wirenote notebook: ${say(`note: ${forUser(root)} is outside the project; its notebooks cannot import wirenote`, `注意：${forUser(root)} 不在项目里，其中的笔记本无法 import wirenote`)}\n`);
   const token = crypto.randomBytes(24).toString('hex');
   const app = lab ? 'ServerApp' : 'NotebookApp';
-  const argv = ['--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--${app}.token=${token}`, `--notebook-dir=${path.join(PROJECT_ROOT, 'notebooks')}`];
+  const argv = ['--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--${app}.token=${token}`, `--notebook-dir=${root}`];
   if (flags.has('--no-browser')) argv.push('--no-browser');
   if (process.getuid?.() === 0) argv.push('--allow-root');
   const url = `http://127.0.0.1:${port}/${lab ? 'lab' : 'tree'}?token=${token}`;

@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_CAPTURE, loadLab, PROJECT_ROOT } from '../notebook';
+import { DEFAULT_CAPTURE, loadLabModel, PROJECT_ROOT } from '../notebook';
 import { assembleReport } from '../report/assemble';
 import { chapterFromFile, listNotebooks, NotebookSession } from '../report/execute';
 import { exportNotebook, ReportChapter } from '../report/export';
@@ -140,7 +140,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   fs.mkdirSync(executedDir, { recursive: true });
   let t0 = phase('start', Number(process.env.WIRENOTE_T0 ?? started));
   const session = new NotebookSession();
-  t0 = phase('converter', t0);
+  t0 = phase('session', t0);
   const chapters: ReportChapter[] = [];
   try {
     for (let i = 0; i < notebooks.length; i++) {
@@ -167,11 +167,13 @@ export async function reportCommand(args: string[]): Promise<number> {
   } finally {
     session.close();
   }
+  if (process.env.WIRENOTE_TIMING) process.stderr.write(`cells compiled ${session.compiled.converted} cached ${session.compiled.cached}\n`);
 
-  // The notebooks loaded this capture already: this is the same, cached, lab model.
-  const { lab } = await loadLab(o.capture);
+  // The notebooks analysed this capture already: the model comes from the same, cached, analysis.
+  const lab = await loadLabModel(o.capture);
   const unusable = whyUnusable(lab);
-  const report = assembleReport(chapters, { title: REPORT_TITLE, identity: lab.identity, captureName: path.basename(o.capture), unusable });
+  const profile: { major?: string; studentId?: string; name?: string } = lab.page?.profile ?? {};
+  const report = assembleReport(chapters, { title: REPORT_TITLE, identity: { major: profile.major, studentId: profile.studentId, name: profile.name }, captureName: path.basename(o.capture), unusable });
   for (const d of ['figures', 'tables']) fs.rmSync(path.join(o.out, d), { recursive: true, force: true });
   for (const f of report.files) {
     fs.mkdirSync(path.dirname(path.join(o.out, f.file)), { recursive: true });
@@ -189,7 +191,7 @@ export async function reportCommand(args: string[]): Promise<number> {
       const b = await browser;
       const page = await b.newPage();
       // A4 with running header/footer and the contents' page numbers (two printings: lib/report/print.ts).
-      await printPdf(page, report.html, { title: REPORT_TITLE, identity: lab.identity, path: pdfFile });
+      await printPdf(page, report.html, { title: REPORT_TITLE, identity: { studentId: profile.studentId, name: profile.name }, path: pdfFile });
       written.push(forUser(pdfFile));
       t0 = phase('pdf', t0);
     } catch (e) {

@@ -141,16 +141,19 @@ export function assembleReport(chapters: ReportChapter[], meta: ReportMeta): Rep
           const caption = it.number ? `表 ${it.number}：${it.caption}` : it.caption;
           const table = markdownTable(it.header, it.rows);
           let note = '';
+          let noteMd = '';
           if (it.omitted) {
-            note = `共 ${it.total} 行，上表省略了 ${it.omitted} 行`;
+            note = noteMd = `共 ${it.total} 行，上表省略了 ${it.omitted} 行`;
             if (it.csv !== undefined) {
               const file = `tables/${anchorName(anchor ?? `table-${c.number}-${++unnumbered}`)}.csv`;
               files.push({ file, data: it.csv });
               note += `；完整表格见 ${file}`;
+              noteMd += `；完整表格见 ${code(file)}`;
             }
             note += '。';
+            noteMd += '。';
           }
-          md.push(...(anchor ? [`<a id="${anchor}"></a>`, ''] : []), ...(caption ? [`**${esc(caption)}**`, ''] : []), table, '', ...(note ? [esc(note), ''] : []));
+          md.push(...(anchor ? [`<a id="${anchor}"></a>`, ''] : []), ...(caption ? [`**${esc(caption)}**`, ''] : []), table, '', ...(noteMd ? [noteMd, ''] : []));
           html.push(
             `<figure class="table"${anchor ? ` id="${anchor}"` : ''}>${caption ? `<figcaption>${text(caption)}</figcaption>` : ''}${renderMarkdown(table, 'generated', { anchors: t.anchors })}${note ? `<p class="table-note">${text(note)}</p>` : ''}</figure>`,
           );

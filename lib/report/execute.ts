@@ -15,6 +15,7 @@
  * a notebook declares never leak into the next, and the lab model is shared (`loadLab`'s cache).
  * A test compares these outputs with those of the real kernel under nbclient.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { beginNotebook, PROJECT_ROOT } from '../notebook';
@@ -27,7 +28,19 @@ interface TslabExecutor {
   reset(): void;
   interrupt(): void;
 }
+interface Converted {
+  output?: string;
+  declOutput?: string;
+  diagnostics: unknown[];
+  hasToplevelAwait?: boolean;
+  sideOutputs?: unknown[];
+  lastExpressionVar?: string;
+}
 interface TslabConverter {
+  convert(prevDecl: string, src: string): Converted;
+  inspect(prevDecl: string, src: string, position: number): unknown;
+  complete(prevDecl: string, src: string, position: number): unknown;
+  addModule(name: string, src: string, meta?: unknown): unknown[];
   close(): void;
 }
 type DisplayMsg = { data: Record<string, unknown>; metadata?: Record<string, unknown>; transient?: { display_id?: string } };
@@ -61,28 +74,131 @@ export function tslabLanguageInfo(): Record<string, unknown> {
   return new JupyterHandlerImpl(null, false).handleKernel().language_info;
 }
 
+/**
+ * Compiled cells, on disk: what tslab's converter returned for (declarations so far, cell source),
+ * when it returned no diagnostic. A report run whose notebooks' code has not changed since the last
+ * one never creates the converter (≈ 1 s) nor type-checks a cell. The key covers everything the
+ * result depends on: tslab's and TypeScript's versions, Node's, wirenote's type declarations
+ * (lib/dist/**\/*.d.ts) and the installed packages (package-lock.json). Cells that import a local
+ * file are not cached (its content is not in the key). WIRENOTE_COMPILE_CACHE=0 turns it off.
+ */
+class CompileCache {
+  private constructor(
+    private readonly dir: string,
+    private readonly salt: string,
+  ) {}
+
+  static open(): CompileCache | undefined {
+    if (process.env.WIRENOTE_COMPILE_CACHE === '0') return undefined;
+    const dir = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'wirenote', 'tslab-cells');
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch {
+      return undefined;
+    }
+    const h = crypto.createHash('sha256');
+    h.update(`tslab ${require('tslab/package.json').version}\0ts ${require('@tslab/typescript-for-tslab/package.json').version}\0node ${process.version}\0`);
+    for (const f of [path.join(PROJECT_ROOT, 'package-lock.json'), ...declarationFiles(path.join(PROJECT_ROOT, 'lib', 'dist'))]) {
+      h.update(f);
+      h.update('\0');
+      try {
+        h.update(fs.readFileSync(f));
+      } catch {
+        h.update('missing');
+      }
+    }
+    return new CompileCache(dir, h.digest('hex'));
+  }
+
+  private file(prevDecl: string, src: string): string {
+    return path.join(this.dir, `${crypto.createHash('sha256').update(this.salt).update('\0').update(prevDecl).update('\0').update(src).digest('hex')}.json`);
+  }
+
+  get(prevDecl: string, src: string): Converted | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(this.file(prevDecl, src), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  put(prevDecl: string, src: string, c: Converted): void {
+    if (c.diagnostics.length || c.sideOutputs?.length || /\b(from|require\(|import\()\s*['"]\.{1,2}[\\/]/.test(src)) return;
+    const file = this.file(prevDecl, src);
+    try {
+      fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(c));
+      fs.renameSync(`${file}.${process.pid}`, file);
+    } catch {
+      // A cache that cannot be written only costs time.
+    }
+  }
+}
+
+function declarationFiles(dir: string): string[] {
+  const out: string[] = [];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...declarationFiles(p));
+    else if (e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
 export class NotebookSession {
-  private readonly converter: TslabConverter;
+  private converter: TslabConverter | undefined;
   private readonly executor: TslabExecutor;
   private readonly jupyter: { lastWriteDisplayData: ((m: DisplayMsg, update: boolean) => void) | null };
+  private readonly cache: CompileCache | undefined;
   private closed = false;
+  /** Cells compiled by tslab's converter / taken from the compile cache, in this session. */
+  readonly compiled = { converted: 0, cached: 0 };
 
-  /** Create the TypeScript converter (about a second), with module resolution from the project. */
+  /**
+   * The executor; tslab's TypeScript converter only when a cell is not in the compile cache. Module
+   * resolution is the project's: the converter resolves `import … from 'wirenote'` (types) from the
+   * folder it is created in, the executor (`require`) from its root — wherever a notebook lives.
+   */
   constructor() {
     warmUpRenderer();
-    const here = process.cwd();
-    // The converter resolves `import … from 'wirenote'` (types) from the folder it is created in,
-    // the executor (`require`) from its root: both the project's, wherever a notebook lives.
-    process.chdir(PROJECT_ROOT);
-    try {
-      const { createConverter } = require('tslab/dist/converter');
-      const { createExecutor } = require('tslab/dist/executor');
-      this.converter = createConverter({ isJS: false, isBrowser: false });
-      const convs = { node: this.converter, browser: this.converter, close: () => this.converter.close() };
-      this.executor = createExecutor(PROJECT_ROOT, convs, { log: (...a: unknown[]) => console.log(...a), error: (...a: unknown[]) => console.error(...a) });
-    } finally {
-      process.chdir(here);
-    }
+    this.cache = CompileCache.open();
+    const real = (): TslabConverter => {
+      if (!this.converter) {
+        const here = process.cwd();
+        process.chdir(PROJECT_ROOT);
+        try {
+          this.converter = require('tslab/dist/converter').createConverter({ isJS: false, isBrowser: false }) as TslabConverter;
+        } finally {
+          process.chdir(here);
+        }
+      }
+      return this.converter;
+    };
+    const node = {
+      convert: (prevDecl: string, src: string): Converted => {
+        const hit = this.cache?.get(prevDecl, src);
+        if (hit) {
+          this.compiled.cached++;
+          return hit;
+        }
+        this.compiled.converted++;
+        const c = real().convert(prevDecl, src);
+        this.cache?.put(prevDecl, src, c);
+        return c;
+      },
+      inspect: (prevDecl: string, src: string, position: number) => real().inspect(prevDecl, src, position),
+      complete: (prevDecl: string, src: string, position: number) => real().complete(prevDecl, src, position),
+      addModule: (name: string, src: string, meta?: unknown) => real().addModule(name, src, meta),
+    };
+    const { createExecutor } = require('tslab/dist/executor');
+    const convs = { node, browser: node, close: () => this.converter?.close() };
+    this.executor = createExecutor(PROJECT_ROOT, convs, { log: (...a: unknown[]) => console.log(...a), error: (...a: unknown[]) => console.error(...a) });
     this.jupyter = require('tslab/dist/jupyter');
   }
 
@@ -171,7 +287,7 @@ export class NotebookSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.converter.close();
+    this.converter?.close();
   }
 }
 

@@ -8,6 +8,12 @@ import { renderSvg } from '../charts/render';
 
 const { port, signal, scale } = workerData as { port: MessagePort; signal: Int32Array; scale: number };
 
+// Vega-Lite's warnings about a spec would reach the caller's stderr at a random later moment (a
+// worker's output is forwarded asynchronously): in a notebook, as a stray stderr output of some
+// later cell. They go back with the chart instead.
+let warnings: string[] = [];
+for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) console[level] = (...a: unknown[]) => void warnings.push(a.map(String).join(' '));
+
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const sharp = require('sharp');
 
@@ -19,10 +25,11 @@ async function draw(specJson: string) {
 }
 
 parentPort!.on('message', async ({ id, spec }: { id: number; spec: string }) => {
+  warnings = [];
   try {
-    port.postMessage({ id, ...(await draw(spec)) });
+    port.postMessage({ id, ...(await draw(spec)), warnings });
   } catch (e) {
-    port.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
+    port.postMessage({ id, error: e instanceof Error ? e.message : String(e), warnings });
   }
   Atomics.store(signal, 0, 1);
   Atomics.notify(signal, 0);

@@ -27,6 +27,8 @@ export interface RenderedChart {
   /** Size in CSS pixels; the PNG has `PNG_SCALE` × as many. */
   width: number;
   height: number;
+  /** What Vega-Lite said about the spec while compiling it (not printed: see render-worker.ts). */
+  warnings: string[];
 }
 
 /** Pixels per SVG unit in the PNG: sharp on high-DPI screens and in print. */
@@ -82,7 +84,7 @@ export function renderChart(spec: VegaLiteSpec): RenderedChart {
   const id = ++r.seq;
   Atomics.store(r.signal, 0, 0);
   r.worker.postMessage({ id, spec: key });
-  let reply: { id: number; svg?: string; png?: Uint8Array; width?: number; height?: number; error?: string } | undefined;
+  let reply: { id: number; svg?: string; png?: Uint8Array; width?: number; height?: number; error?: string; warnings: string[] } | undefined;
   const deadline = Date.now() + TIMEOUT_MS;
   while (!reply) {
     const m = receiveMessageOnPort(r.port);
@@ -95,7 +97,7 @@ export function renderChart(spec: VegaLiteSpec): RenderedChart {
     Atomics.store(r.signal, 0, 0);
   }
   if (reply.error !== undefined) throw new Error(`cannot draw the chart: ${reply.error}`);
-  const chart: RenderedChart = { svg: reply.svg!, png: Buffer.from(reply.png!), width: reply.width!, height: reply.height! };
+  const chart: RenderedChart = { svg: reply.svg!, png: Buffer.from(reply.png!), width: reply.width!, height: reply.height!, warnings: reply.warnings };
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(key, chart);
   return chart;
