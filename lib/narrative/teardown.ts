@@ -31,7 +31,7 @@ function reasonText(lab: LabModel, c: LabConnection, w: Writer): string {
           : '；这条连接上的响应没有用 Keep-Alive 头声明超时，所以只能给出实测的空闲时间。')
       );
     case 'media-abort':
-      return `原因：${w.msg(r.exchange.request!)}请求的媒体 ${code(r.exchange.request!.uri ?? '')} 还没收完，${cw}就关闭了连接${r.next?.request ? `，随后在${w.msg(r.next.request)}从另一个位置重新请求（${code(`Range: ${header(r.next.request, 'range') ?? '—'}`)}）：播放器跳转了进度（seek），不再需要原来那段数据` : '；抓包中之后没有对同一资源的新请求'}。`;
+      return `原因：${w.msg(r.exchange.request!)}请求的媒体 ${code(displayTarget(r.exchange.request!.uri ?? ''))} 还没收完，${cw}就关闭了连接${r.next?.request ? `，随后在${w.msg(r.next.request)}从另一个位置重新请求（${code(`Range: ${header(r.next.request, 'range') ?? '—'}`)}）：播放器跳转了进度（seek），不再需要原来那段数据` : '；抓包中之后没有对同一资源的新请求'}。`;
     case 'client-abort':
       return `原因：${w.msg(r.exchange.request!)}的响应还没收完，${cw}就关闭了连接。`;
     case 'client-exit':
