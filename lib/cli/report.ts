@@ -133,6 +133,9 @@ export async function reportCommand(args: string[]): Promise<number> {
   // Chromium starts on the other core while the notebooks run.
   const browser = chromium ? launchBrowser(chromium) : undefined;
   browser?.catch(() => undefined);
+  // And opens its page meanwhile (a few hundred ms of the browser's own start-up).
+  const blank = browser?.then((b) => b.newPage());
+  blank?.catch(() => undefined);
 
   process.stdout.write(`${say('report', '报告')}: ${forUser(o.capture)} → ${forUser(o.out)}\n`);
   const executedDir = path.join(o.out, 'notebooks');
@@ -187,8 +190,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   if (browser) {
     const pdfFile = path.join(o.out, '实验报告.pdf');
     try {
-      const b = await browser;
-      const page = await b.newPage();
+      const page = await blank!;
       await page.setContent(report.html, { waitUntil: 'load' });
       await page.pdf({ path: pdfFile, format: 'A4', printBackground: true, preferCSSPageSize: true });
       written.push(forUser(pdfFile));
