@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CodeCell, Notebook, parseNotebook, readNotebook, writeNotebook } from '../lib';
+import { CodeCell, Notebook, parseNotebook, readNotebook, serializeNotebook, writeNotebook } from '../lib';
 import { ROOT } from './support/tshark';
 
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
@@ -117,6 +117,20 @@ describe('committed notebooks', () => {
     // The forward reference was resolved by the kernel's display update, as in the report.
     expect(fs.readFileSync(path.join(work, '01-overview.ipynb'), 'utf8')).toContain('[图 1-1](#fig-flow)');
   }, 250000);
+
+  test("the notebooks are valid nbformat 4 and written byte for byte as Python's nbformat writes them", () => {
+    const script = 'import nbformat, sys\nfor f in sys.argv[1:]:\n    nb = nbformat.read(f, 4)\n    nbformat.validate(nb)\n    sys.stdout.write(nbformat.writes(nb) + "\\n\\0")';
+    const r = spawnSync('/usr/bin/python3', ['-c', script, ...files.map((f) => path.join(NOTEBOOKS, f))], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(r.stderr).toBe('');
+    const python = r.stdout.split('\0').slice(0, -1);
+    expect(python).toHaveLength(files.length);
+    files.forEach((f, i) => expect(python[i] === fs.readFileSync(path.join(NOTEBOOKS, f), 'utf8')).toBe(true));
+    // Numbers as Python prints them (a Vega-Lite spec is full of small floats).
+    const nb = { cells: [], metadata: { x: [0.000028743, 1.5e-7, 123.456, 0.0001, 1e21, -0.5, 2.5e-5, 12345678.9, 0.1, 3] }, nbformat: 4, nbformat_minor: 5 };
+    const mine = serializeNotebook(nb as unknown as Notebook);
+    const theirs = spawnSync('/usr/bin/python3', ['-c', 'import json, sys; print(json.dumps(json.loads(sys.stdin.read()), sort_keys=True, indent=1, separators=(",", ": "), ensure_ascii=False))'], { input: JSON.stringify(nb), encoding: 'utf8' }).stdout;
+    expect(mine).toBe(theirs);
+  });
 
   test('jupyter nbconvert --to html shows every chart of the executed notebooks as an image', () => {
     const r = spawnSync('jupyter-nbconvert', ['--to', 'html', '--output-dir', work, ...files.map((f) => path.join(NOTEBOOKS, f))], { encoding: 'utf8', timeout: 120000 });
