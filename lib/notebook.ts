@@ -22,8 +22,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeCaptureFile, CaptureAnalysis } from './analysis';
-import { buildLab, LabModel } from './stats/lab';
-import type { LabModel as EvidenceLabModel } from './lab/model';
+import { buildLab, LabModel } from './lab/model';
 import { Block, esc, markdownTable, summariseRows, TABLE_ROW_LIMIT } from './narrative/blocks';
 import { renderChart, safeSpec } from './report/render';
 import { plainText } from './report/markdown';
@@ -117,18 +116,14 @@ export function loadAnalysis(capture?: string): Promise<CaptureAnalysis> {
   return cached(capture, 'analysis', (a) => a);
 }
 
-/** The lab model the current chapters use (lib/stats), built once per capture and process. */
+/** The lab model (lib/lab) and the file name the text shows, built once per capture and process. */
 export function loadLab(capture?: string): Promise<LoadedLab> {
-  return cached(capture, 'lab', (a, file) => ({ lab: buildLab(a), source: path.basename(file) }));
+  return cached(capture, 'lab', (a, file) => ({ lab: buildLab(a, path.basename(file)), source: path.basename(file) }));
 }
 
-/** The evidence-driven lab model (lib/lab), built once per capture and process. */
-export function loadLabModel(capture?: string): Promise<EvidenceLabModel> {
-  // Required here: lib/lab reads HTML with parse5, an ES module that `require('wirenote')` alone
-  // (and jest, which cannot load it) should not pay for.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { buildLab: buildLabModel } = require('./lab/model') as typeof import('./lab/model');
-  return cached(capture, 'model', (a, file) => buildLabModel(a, path.basename(file)));
+/** The lab model alone (what the report command needs). */
+export async function loadLabModel(capture?: string): Promise<LabModel> {
+  return (await loadLab(capture)).lab;
 }
 
 /** Number this notebook's figures and tables "N-1", "N-2", …; call it once, in the first code cell. */
@@ -284,7 +279,7 @@ export interface NotebookDisplay {
   raw(contentType: string, data: string | Uint8Array): unknown;
 }
 
-/** Anything with blocks: a chapter (`{ number, title, blocks }`) or a topic's result wrapped as `{ blocks }`. */
+/** A chapter-like value: anything with blocks. */
 type Showable = Block | Block[] | { blocks: Block[] };
 const isDisplay = (x: unknown): x is NotebookDisplay => typeof x === 'object' && x !== null && typeof (x as NotebookDisplay).raw === 'function' && !('kind' in x);
 

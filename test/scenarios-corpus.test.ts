@@ -17,8 +17,22 @@ const committed = fs.existsSync(CAPTURES) ? fs.readdirSync(CAPTURES).filter((n) 
 const tshark = spawnSync('tshark', ['--version']).status === 0;
 
 describe('scenario corpus: committed facts agree with tshark', () => {
-  (tshark ? test : test.skip)('the corpus is there', () => {
-    expect(committed.length).toBeGreaterThan(0);
+  test('every scenario the builder defines is committed, and the corpus stays small', async () => {
+    const { SCENARIOS } = await import('./scenarios/scenarios');
+    expect(committed.map((n) => n.replace('.facts.json', ''))).toEqual(SCENARIOS.map((d) => d.name).sort());
+    const bytes = fs.readdirSync(CAPTURES).reduce((n, f) => n + fs.statSync(path.join(CAPTURES, f)).size, 0);
+    expect(bytes).toBeLessThan(8 * 1024 * 1024);
+  });
+  test('every facts file has every field of the schema', () => {
+    const keys = ['schema', 'name', 'summary', 'capture', 'link', 'client', 'servers', 'page', 'assets', 'requests', 'requestsOrdered', 'connections',
+      'refused', 'tls', 'closes', 'loss', 'otherTraffic', 'derivedFrom', 'pipelined', 'timeline'];
+    const captureKeys = ['file', 'format', 'tool', 'toolVersion', 'command', 'interface', 'linkType', 'filter', 'snaplen', 'namespace', 'startedAt', 'stoppedAt', 'dropped', 'startedAfter', 'stoppedBefore'];
+    for (const name of committed) {
+      const f = JSON.parse(fs.readFileSync(path.join(CAPTURES, name), 'utf8'));
+      expect([name, Object.keys(f).sort()]).toEqual([name, [...keys].sort()]);
+      expect([name, Object.keys(f.capture).sort()]).toEqual([name, [...captureKeys].sort()]);
+      for (const q of f.requests) expect([name, typeof q.captured, 'complete' in q]).toEqual([name, 'boolean', true]);
+    }
   });
   for (const name of committed) {
     (tshark ? test : test.skip)(name.replace('.facts.json', ''), () => {

@@ -11,8 +11,8 @@ export interface BytesInFlightSeries {
   stream: number;
   /** Legend label, e.g. "连接 1（服务器 → 客户端）". */
   label: string;
-  /** Unacknowledged bytes after each frame of the connection (data sent or ACK received). */
-  points: Array<{ frame: number; time: number; bytes: number }>;
+  /** Unacknowledged bytes after each frame of the connection: data the sender sent, or an ACK it received. */
+  points: Array<{ frame: number; time: number; bytes: number; kind: 'data' | 'ack' }>;
   /** The receiver's advertised (scaled) window, at each of its ACKs. */
   window: Array<{ frame: number; time: number; bytes: number }>;
 }
@@ -51,7 +51,7 @@ export function bytesInFlightChart(input: BytesInFlightInput): VegaLiteSpec {
   const t1 = axis.domain[axis.domain.length - 1];
   const names = series.map((s) => s.label);
   const color = { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: names.map((_, i) => COLORS.series[i % COLORS.series.length]) } };
-  const flight = series.flatMap((s) => s.points.filter((p) => p.time >= t0 && p.time <= t1).map((p) => ({ x: p.time, y: p.bytes, frame: p.frame, series: s.label })));
+  const flight = series.flatMap((s) => s.points.filter((p) => p.time >= t0 && p.time <= t1).map((p) => ({ x: p.time, y: p.bytes, frame: p.frame, series: s.label, what: p.kind === 'data' ? '发送数据后' : '收到 ACK 后' })));
   // The window as it stood over the active period: the last advertisement before it, then each one in it.
   const win = series.flatMap((s) => {
     const before = s.window.filter((p) => p.time < t0).pop();
@@ -70,11 +70,11 @@ export function bytesInFlightChart(input: BytesInFlightInput): VegaLiteSpec {
     }
     return n;
   }, 0);
-  const panel = (values: object[], title: string, max: number, height: number, last: boolean) => ({
+  const panel = (values: object[], title: string, max: number, height: number) => ({
     width: WIDTH,
     height,
     encoding: {
-      x: { field: 'x', type: 'quantitative', scale: xScale(axis), axis: last ? xAxis(axis) : xAxis(axis, { title: null, labels: true }) },
+      x: { field: 'x', type: 'quantitative', scale: xScale(axis), axis: xAxis(axis) },
       y: { field: 'y', type: 'quantitative', title, scale: { domain: [0, max * 1.08], nice: false, zero: true }, axis: { format: ',d', grid: true, gridColor: '#eee', tickCount: 5 } },
     },
     layer: [
@@ -82,7 +82,7 @@ export function bytesInFlightChart(input: BytesInFlightInput): VegaLiteSpec {
       {
         data: { values },
         mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.8, point: { size: 14, filled: true }, clip: true },
-        encoding: { color, tooltip: [{ field: 'frame', title: '帧' }, { field: 'y', title: '字节', format: ',d' }, { field: 'series', title: '连接' }] },
+        encoding: { color, tooltip: [{ field: 'frame', title: '帧' }, { field: 'what', title: '时刻' }, { field: 'y', title: '字节', format: ',d' }, { field: 'series', title: '连接' }] },
       },
     ],
   });
@@ -94,7 +94,7 @@ export function bytesInFlightChart(input: BytesInFlightInput): VegaLiteSpec {
         limited ? `有 ${limited} 个时刻在途字节达到窗口的 90 % 以上：发送受到了接收窗口的限制` : '在途字节始终低于窗口的 90 %：发送没有受接收窗口限制'
       }`,
     {
-      vconcat: [panel(flight, '在途字节 (字节)', maxFlight, 200, false), panel(win, '接收窗口 (字节)', maxWin, 110, true)],
+      vconcat: [panel(flight, '在途字节 (字节)', maxFlight, 160), panel(win, '接收窗口 (字节)', maxWin, 90)],
       spacing: 8,
       resolve: { scale: { x: 'shared', color: 'shared' }, axis: { x: 'independent' } },
     },

@@ -49,13 +49,13 @@ export interface FlowGraphInput {
 }
 
 const FONT = 11;
-const ROW = 16;
+const ROW = 14;
 const COL_FRAME = 34; // right edge of the frame numbers
 const COL_TIME = 42; // left edge of the times
 const LANES_X = 132; // first lane
 const DETAIL_W = 250; // at least; more when the lanes leave room
-/** Widest drawing that still prints text at ≥ 8 px on A4 (178 mm = 673 CSS px of content). */
-const MAX_W = Math.floor((673 * FONT) / 8) - 2 * 12 - 8;
+/** Widest drawing that still prints its smallest text (10 px) at ≥ 8 px on A4 (178 mm = 673 CSS px). */
+const MAX_W = Math.floor((673 * 10) / 8) - 2 * 12 - 8;
 
 type Row = { kind: 'packet'; p: FlowPacket } | { kind: 'fold'; first: number; last: number; n: number; data: number; acks: number };
 
@@ -118,15 +118,15 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
   const n = Math.max(1, lanes.length);
   // Lane spacing: room for the flags on an arrow, no more than fits the A4 width.
   const fit = Math.floor((MAX_W - LANES_X - 60 - DETAIL_W) / Math.max(1, n - 1));
-  const gap = Math.max(70, Math.min(150, fit));
+  const gap = Math.max(72, Math.min(110, fit));
   const laneX = new Map(lanes.map((l, i) => [l.id, LANES_X + i * gap]));
   const headerLines = lanes.map((l) => [l.role, ...wrapAddress(l.address, gap - 8, 10)]);
   // The comment column starts clear of the last lane's header and gets what width is left.
   const lastHalf = Math.max(0, ...(headerLines[n - 1] ?? []).map((t) => textWidth(t, 10) / 2));
   const detailX = LANES_X + (n - 1) * gap + Math.max(24, lastHalf + 12);
-  const detailW = Math.max(DETAIL_W, Math.min(340, MAX_W - detailX));
+  const detailW = Math.max(DETAIL_W, Math.min(300, MAX_W - detailX));
   const width = detailX + detailW;
-  const headerH = Math.max(...headerLines.map((h) => h.length), 1) * 13 + 8;
+  const headerH = Math.max(...headerLines.map((h) => h.length), 1) * 12 + 16;
   const perPage = input.rowsPerPage ?? 44;
   const rows = foldRows(input.packets, perPage * Math.max(1, Math.ceil(input.packets.filter((p) => p.important).length / perPage)));
   const pages: Row[][] = [];
@@ -135,12 +135,14 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
   const streams = [...new Set(input.packets.map((p) => p.stream))].sort((a, b) => a - b);
   const streamName = (s: number) => `连接 ${s}`;
   const colorScale = { domain: streams.map(streamName), range: streams.map((_, i) => COLORS.series[i % COLORS.series.length]) };
+  // One colour per connection; with one connection there is nothing to tell apart.
+  const legend = streams.length > 1 ? { orient: 'bottom', direction: 'horizontal' } : null;
   const id = input.id ?? 'flow';
 
   return pages.map((page, k) => {
     const height = headerH + page.length * ROW + 6;
     const y = (i: number) => headerH + i * ROW + ROW / 2 + 2;
-    const header = lanes.flatMap((l, i) => headerLines[i].map((text, j) => ({ x: LANES_X + i * gap, y: 10 + j * 13, text, bold: j === 0 })));
+    const header = lanes.flatMap((l, i) => headerLines[i].map((text, j) => ({ x: LANES_X + i * gap, y: 4 + j * 12, text, bold: j === 0 })));
     const laneLines = lanes.map((l) => ({ x: laneX.get(l.id)!, y: headerH - 2, y2: height }));
     const arrows: object[] = [];
     const heads: object[] = [];
@@ -154,8 +156,8 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
       const cy = y(i);
       if (r.kind === 'fold') {
         // In the comment column: over the lanes it would run into the flags of the next arrow.
-        folds.push({ x: detailX, y: cy, text: clip(`⋯ 第 ${r.first}–${r.last} 帧：${r.data} 个数据段、${r.acks} 个纯 ACK，合为一行`, detailW, FONT) });
-        left.push({ x: COL_FRAME, y: cy, text: '⋯', align: 'right' });
+        folds.push({ x: detailX, y: cy, text: clip(`… 第 ${r.first}–${r.last} 帧：${r.data} 个数据段、${r.acks} 个纯 ACK，合为一行`, detailW, FONT) });
+        left.push({ x: COL_FRAME, y: cy, text: '…', align: 'right' });
         bands.push({ x: 0, x2: width, y: cy - ROW / 2, y2: cy + ROW / 2, kind: 'fold' });
         return;
       }
@@ -165,7 +167,7 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
       const tip = { frame: p.frame, time: p.time.toFixed(6), flags: p.flags, detail: p.detail, http: p.http ?? '', note: p.note ?? '', stream: streamName(p.stream) };
       arrows.push({ x: a, x2: b + (b > a ? -5 : 5), y: cy, ...tip });
       heads.push({ x: b + (b > a ? -4 : 4), y: cy, dir: b > a ? 'right' : 'left', ...tip });
-      flagTexts.push({ x: (a + b) / 2, y: cy - 2, text: clip(p.flags, Math.abs(b - a) - 6, 9) });
+      flagTexts.push({ x: (a + b) / 2, y: cy - 2, text: clip(p.flags, Math.abs(b - a) - 6, 10) });
       left.push({ x: COL_FRAME, y: cy, text: String(p.frame), align: 'right' }, { x: COL_TIME, y: cy, text: p.time.toFixed(6), align: 'left' });
       const comment = [p.detail, p.http].filter(Boolean).join('  ');
       const noteW = p.note ? textWidth(p.note, FONT) + 8 : 0;
@@ -184,15 +186,15 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
       { data: { values: laneLines }, mark: { type: 'rule', color: '#bbb', strokeWidth: 1 }, encoding: { y2: { field: 'y2' } } },
       text(header.filter((h) => h.bold), { fontSize: 10, align: 'center', baseline: 'top', fontWeight: 'normal', color: '#000' }),
       text(header.filter((h) => !h.bold), { fontSize: 10, align: 'center', baseline: 'top', color: '#444' }),
-      text([{ x: COL_FRAME, y: 10, text: '帧' }], { fontSize: 10, align: 'right', baseline: 'top', color: '#444' }),
-      text([{ x: COL_TIME, y: 10, text: '时间 (s)' }], { fontSize: 10, align: 'left', baseline: 'top', color: '#444' }),
-      text([{ x: detailX, y: 10, text: '说明' }], { fontSize: 10, align: 'left', baseline: 'top', color: '#444' }),
+      text([{ x: COL_FRAME, y: 4, text: '帧' }], { fontSize: 10, align: 'right', baseline: 'top', color: '#444' }),
+      text([{ x: COL_TIME, y: 4, text: '时间 (s)' }], { fontSize: 10, align: 'left', baseline: 'top', color: '#444' }),
+      text([{ x: detailX, y: 4, text: '说明' }], { fontSize: 10, align: 'left', baseline: 'top', color: '#444' }),
       {
         data: { values: arrows },
         mark: { type: 'rule', strokeWidth: 1.5 },
         encoding: {
           x2: { field: 'x2' },
-          color: { field: 'stream', type: 'nominal', title: '箭头颜色', scale: colorScale, legend: streams.length > 1 ? { orient: 'bottom', direction: 'horizontal' } : null },
+          color: { field: 'stream', type: 'nominal', title: null, scale: colorScale, legend },
           tooltip: tooltip,
         },
       },
@@ -201,11 +203,11 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
         mark: { type: 'point', filled: true, size: 45, opacity: 1 },
         encoding: {
           shape: { field: 'dir', type: 'nominal', scale: { domain: ['right', 'left'], range: ['triangle-right', 'triangle-left'] }, legend: null },
-          color: { field: 'stream', type: 'nominal', scale: colorScale, legend: null },
+          color: { field: 'stream', type: 'nominal', title: null, scale: colorScale, legend },
           tooltip,
         },
       },
-      text(flagTexts, { fontSize: 9, align: 'center', baseline: 'bottom', color: '#333' }),
+      text(flagTexts, { fontSize: 10, align: 'center', baseline: 'bottom', color: '#333' }),
       text(left.filter((l) => (l as { align: string }).align === 'right'), { align: 'right', color: '#444' }),
       text(left.filter((l) => (l as { align: string }).align === 'left'), { align: 'left', color: '#444' }),
       text(details, { align: 'left', color: '#111' }),

@@ -3,7 +3,7 @@
  * chart, built on the analysis-level TcpFrame where it fits) to a spec. They render natively (with
  * tooltips naming frames) in JupyterLab and to static SVG in the report. Every spec carries
  * `usermeta.figure = { id, caption }` so the report can number and cross-reference it.
- * `from-lab.ts` builds the inputs from today's lab model; nothing else here knows the model.
+ * The narrative (lib/narrative/figures.ts) builds the inputs from the lab model; nothing here knows the model.
  */
 export * from './common';
 export * from './time-axis';
@@ -13,5 +13,4 @@ export * from './bytes-in-flight';
 export * from './segment-sizes';
 export * from './ack-cadence';
 export * from './flow-graph';
-export * from './from-lab';
 export type { TcpFrame } from '../analysis';

@@ -41,13 +41,12 @@ export function segmentSizesChart(input: SegmentSizesInput): VegaLiteSpec {
       frames: frames.length > 8 ? `${frames.slice(0, 8).join(', ')} …（共 ${frames.length} 帧）` : frames.join(', '),
     }));
     const maxN = Math.max(...values.map((v) => v.n));
-    const last = i === dirs.length - 1;
     const layers: object[] = [
       {
         data: { values },
         mark: { type: 'bar', color: COLORS.series[i % COLORS.series.length], binSpacing: 1 },
         encoding: {
-          x: { field: 'x', type: 'quantitative', bin: { binned: true, step }, scale: { domain: [0, top], nice: false }, axis: { title: last ? 'TCP 段长度 (字节)' : null, format: ',d', tickCount: 8, labelFlush: true } },
+          x: { field: 'x', type: 'quantitative', bin: { binned: true, step }, scale: { domain: [0, top], nice: false }, axis: { title: 'TCP 段长度 (字节)', format: ',d', tickCount: 6, labelOverlap: true, labelFlush: false } },
           x2: { field: 'x2' },
           y: { field: 'n', type: 'quantitative', title: '段数', scale: { domain: [0, Math.ceil(maxN * 1.25)], nice: false }, axis: { tickMinStep: 1, format: 'd', tickCount: Math.min(4, maxN + 1) } },
           tooltip: [{ field: 'range', title: '段长' }, { field: 'n', title: '段数' }, { field: 'frames', title: '帧' }],
@@ -64,7 +63,7 @@ export function segmentSizesChart(input: SegmentSizesInput): VegaLiteSpec {
           encoding: { x: { field: 'x', type: 'quantitative' }, text: { field: 'text' } },
         },
       );
-    return { title: { text: `${d.label}（${d.segments.length} 个携带数据的段）`, fontSize: 12, anchor: 'start' }, width: WIDTH, height: 100, layer: layers };
+    return { title: { text: `${d.label}（${d.segments.length} 个携带数据的段）`, fontSize: 12, anchor: 'start' }, width: WIDTH, height: 80, layer: layers };
   });
   const mssText = dirs.filter((d) => d.mss).map((d) => `${d.label} 的 MSS 为 ${d.mss}`).join('，');
   return chartSpec(

@@ -157,7 +157,7 @@ export function waterfallChart(input: WaterfallInput): VegaLiteSpec {
           field: 'y',
           type: 'quantitative',
           scale: yScale,
-          axis: { title: null, values: rowCenters, labelExpr: `${JSON.stringify(rowLabels)}[indexof(${JSON.stringify(rowCenters)}, datum.value)]`, grid: false, ticks: false, domain: false, labelPadding: 6 },
+          axis: { title: 'TCP 连接', values: rowCenters, labelExpr: `${JSON.stringify(rowLabels)}[indexof(${JSON.stringify(rowCenters)}, datum.value)]`, grid: false, ticks: false, domain: false, labelPadding: 6 },
         },
       },
       layer: layers,

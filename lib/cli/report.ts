@@ -15,6 +15,7 @@ import { chapterFromFile, listNotebooks, NotebookSession } from '../report/execu
 import { exportNotebook, ReportChapter } from '../report/export';
 import { injectParameters, Notebook, NotebookFormatError, ParameterError, parameterDecls, readNotebook, writeNotebook, hasTag } from '../report/ipynb';
 import { whyUnusable } from '../report/usable';
+import { printPdf, PrintPage } from '../report/print';
 import { forUser, fromUser, last, parseOptions, UsageError } from './args';
 import { say } from './locale';
 
@@ -198,8 +199,8 @@ export async function reportCommand(args: string[]): Promise<number> {
     const pdfFile = path.join(o.out, '实验报告.pdf');
     try {
       const page = await blank!;
-      await page.setContent(report.html, { waitUntil: 'load' });
-      await page.pdf({ path: pdfFile, format: 'A4', printBackground: true, preferCSSPageSize: true });
+      // A4 with running header/footer and the contents' page numbers (two printings: lib/report/print.ts).
+      await printPdf(page, report.html, { title: REPORT_TITLE, identity: { studentId: profile.studentId, name: profile.name }, path: pdfFile });
       written.push(forUser(pdfFile));
       t0 = phase('pdf', t0);
     } catch (e) {
@@ -218,7 +219,7 @@ export async function reportCommand(args: string[]): Promise<number> {
 }
 
 interface Browser {
-  newPage(): Promise<{ setContent(html: string, o: object): Promise<void>; pdf(o: object): Promise<unknown> }>;
+  newPage(): Promise<PrintPage>;
   close(): Promise<void>;
 }
 

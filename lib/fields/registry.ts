@@ -75,10 +75,12 @@ function joinHttp(c: FieldContext, pick: (m: HttpMessage) => string | number | u
 }
 
 function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: HttpExchange) => string | number | undefined): string {
-  const last = c.http[c.http.length - 1];
+  // The frame's record is its last paired message's; a message Wireshark never paired shows none.
+  let last: HttpMessage | undefined;
+  for (let i = c.http.length - 1; i >= 0 && !last; i--) if (!c.http[i].unpaired) last = c.http[i];
   if (!last) return '';
   const x = c.pairing ?? last.exchange;
-  return joinHttp(c, (m) => pick(m, x));
+  return joinHttp(c, (m) => (m.unpaired ? undefined : pick(m, x)));
 }
 
 const header = (name: string): Extract => (c) => {

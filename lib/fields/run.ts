@@ -69,7 +69,7 @@ export async function runFields(
           {
             // Pairing reads frames and times only: the headers need not stay.
             onMessage: keepPairing && ((m) => {
-              keepPairing.set(m.frame, m.exchange);
+              if (!m.unpaired) keepPairing.set(m.frame, m.exchange);
               m.headers = NO_HEADERS;
             }),
             onReassembled: needs.has('reassembly') ? (frames, finalFrame) => { for (const f of frames) reassembledIn.add(f, finalFrame); } : undefined,
@@ -84,6 +84,7 @@ export async function runFields(
       if (t) http1.frame(p, t);
       else if (p.udp) http1.datagram(p);
     });
+    http1?.end(tcp1.conversations);
     finals = tcp1.conversations;
     // tshark prints nothing for a file it cannot open, but a header for a 0-byte file.
     if (!read1.opened && read1.error?.code !== 'empty') return { read: read1, undecoded: [], rows: 0, httpPortsByContent: [] };

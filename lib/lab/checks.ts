@@ -54,6 +54,7 @@ function logoCheck(lab: LabModel): LabChecks['logo'] {
   if (!ex) return { id: 'logo', status: 'unknown', why: 'not-requested', evidence: { asset } };
   if (ex.request?.method === 'HEAD' && !asset.exchanges.some((e) => e.request?.method !== 'HEAD')) return { id: 'logo', status: 'unknown', why: 'head-only', evidence: { asset, exchange: ex } };
   if (!ex.response) return { id: 'logo', status: 'unknown', why: 'no-response', evidence: { asset, exchange: ex } };
+  if (ex.response.partial && !ex.response.headers.length) return { id: 'logo', status: 'unknown', why: 'response-partial', evidence: { asset, exchange: ex } };
   const code = ex.response.code ?? 0;
   if (code < 200 || code >= 300) return { id: 'logo', status: 'fail', why: 'status', evidence: { asset, exchange: ex } };
   const sniffed = sniffedOf(ex);
@@ -77,6 +78,7 @@ function audioCheck(lab: LabModel): LabChecks['audio'] {
   const ranged = asset.exchanges.find((e) => header(e.request, 'range') !== undefined && e.response?.code === 206 && parseContentRange(header(e.response, 'content-range'))?.first !== undefined);
   const ex = ranged ?? deliveringExchange(asset);
   if (!ex?.response) return { id: 'audio', status: 'unknown', why: 'no-response', evidence: { asset, exchange: ex } };
+  if (ex.response.partial && !ex.response.headers.length) return { id: 'audio', status: 'unknown', why: 'response-partial', evidence: { asset, exchange: ex } };
   const code = ex.response.code ?? 0;
   if (code !== 200 && code !== 206) return { id: 'audio', status: 'fail', why: 'status', evidence: { asset, exchange: ex } };
   if (ex.mediaType !== 'audio/mpeg' && ex.mediaType !== 'audio/mp3') return { id: 'audio', status: 'fail', why: 'type-not-mp3', evidence: { asset, exchange: ex, ranged } };

@@ -7,7 +7,7 @@
  */
 import { TcpFrame } from '../analysis';
 import { TH_FIN, TH_RST } from '../decode/tcp';
-import { header, LabExchange, responseComplete } from './http';
+import { header, LabExchange, LabMessage, responseComplete } from './http';
 import { connectionOptions, keepAliveParams } from './headers';
 import { Side, sideOf, Orientation, Teardown } from './tcp';
 
@@ -29,11 +29,11 @@ export type ConnectionRole =
 
 export type CloseReason =
   /** The last response (or its request) said `Connection: close` (RFC 9112 §9.6). */
-  | { kind: 'connection-close'; message: number; by: 'request' | 'response' }
+  | { kind: 'connection-close'; message: LabMessage; by: 'request' | 'response' }
   /** HTTP/1.0 without keep-alive: the server closes after each response (RFC 9112 §9.3). */
-  | { kind: 'http10'; message: number }
+  | { kind: 'http10'; message: LabMessage }
   /** The server closed a connection idle for `idle` seconds; `advertised`: its Keep-Alive timeout, when it stated one. */
-  | { kind: 'server-idle'; idle: number; advertised?: number; advertisedIn?: number; unused: boolean }
+  | { kind: 'server-idle'; idle: number; advertised?: number; advertisedIn?: LabMessage; unused: boolean }
   /** The client gave up on a media response it no longer needed (a seek, a new Range request). */
   | { kind: 'media-abort'; exchange: LabExchange; next?: LabExchange }
   /** The client closed while a response was still arriving. */
@@ -140,16 +140,17 @@ export function closeFacts(c: CloseInput, ctx: CloseContext): CloseFacts {
   const idle = lastData === undefined ? undefined : frame.time - lastData;
   const done = c.exchanges.filter((e) => e.response && e.response.time <= frame.time);
   const lastEx = done[done.length - 1];
-  const open = c.exchanges.find((e) => e.request && e.request.time <= frame.time && !responseComplete(e));
+  // A response cut by the snapshot length may well have been whole on the wire: only a missing or unfinished one is "open".
+  const open = c.exchanges.find((e) => e.request && e.request.time <= frame.time && e.response?.partial !== 'truncated' && e.request.partial !== 'truncated' && e.response?.pduEnd === undefined && !responseComplete(e));
   const base = { by, frame, how, idle } as const;
 
   // Evidence in the messages comes first: what the protocol says must happen.
   if (lastEx?.response) {
     const res = lastEx.response;
     const req = lastEx.request;
-    if (connectionOptions(res).includes('close')) return { ...base, reason: { kind: 'connection-close', message: res.frame, by: 'response' } };
-    if (req && connectionOptions(req).includes('close')) return { ...base, reason: { kind: 'connection-close', message: req.frame, by: 'request' } };
-    if (res.version === 'HTTP/1.0' && !connectionOptions(res).includes('keep-alive')) return { ...base, reason: { kind: 'http10', message: res.frame } };
+    if (connectionOptions(res).includes('close')) return { ...base, reason: { kind: 'connection-close', message: res, by: 'response' } };
+    if (req && connectionOptions(req).includes('close')) return { ...base, reason: { kind: 'connection-close', message: req, by: 'request' } };
+    if (res.version === 'HTTP/1.0' && !connectionOptions(res).includes('keep-alive')) return { ...base, reason: { kind: 'http10', message: res } };
   }
   if (by === 'client') {
     if (open) {
@@ -179,7 +180,7 @@ export function closeFacts(c: CloseInput, ctx: CloseContext): CloseFacts {
   const unused = !c.exchanges.some((e) => e.request);
   // A server's idle timer fires at or after its timeout, never before; coarse timers add up to ~1 s.
   const fits = advertised === undefined ? quiet >= 1 : quiet >= advertised - 0.05 && quiet <= advertised + Math.max(1.5, advertised * 0.5);
-  if (!open && fits) return { ...base, reason: { kind: 'server-idle', idle: quiet, advertised, advertisedIn: ka?.response?.frame, unused } };
+  if (!open && fits) return { ...base, reason: { kind: 'server-idle', idle: quiet, advertised, advertisedIn: ka?.response, unused } };
   return { ...base, reason: { kind: 'server-other', idle: quiet, advertised } };
 }
 

@@ -1,12 +1,13 @@
 /**
  * What the student's page says and what it asks the browser to load, read from the decoded HTML
  * with a real HTML parser — parse5's WHATWG tokenizer (the tokenization browsers use: comments,
- * raw-text elements, character references, attribute quoting), through its SAX interface — not
- * with regular expressions. Not the tree builder: its scope checks walk the open-element stack,
- * so a hostile page of 200 000 nested <div> takes minutes; tokens are linear and are all we need
- * (text in document order, and the attributes of img / audio / source / link).
+ * raw-text elements, character references, attribute quoting) — not with regular expressions.
+ * Not the tree builder: its scope checks walk the open-element stack, so a hostile page of
+ * 200 000 nested <div> takes minutes; tokens are linear and are all we need (text in document
+ * order, and the attributes of img / audio / source / link). The one piece of tree construction
+ * the tokenizer needs — which start tags switch it to raw text (HTML §13.2.6.2) — is done here.
  */
-import { SAXParser } from 'parse5-sax-parser';
+import { Tokenizer, TokenizerMode } from 'parse5';
 
 /** A resource the page refers to. */
 export interface PageRef {
@@ -55,6 +56,19 @@ const LABELS: Array<[keyof Pick<PageProfile, 'major' | 'studentId' | 'name'>, st
 const LABEL_RE = new RegExp(`(${LABELS.map(([, l]) => l.replace(/[.]/g, '\\.')).join('|')})\\s*[：:]`, 'g');
 
 type Attrs = Array<{ name: string; value: string }>;
+
+/** Start tags after which the tokenizer reads raw text until the matching end tag (HTML §13.2.6.2). */
+const RAW_TEXT: Record<string, (typeof TokenizerMode)[keyof typeof TokenizerMode]> = {
+  title: TokenizerMode.RCDATA,
+  textarea: TokenizerMode.RCDATA,
+  style: TokenizerMode.RAWTEXT,
+  xmp: TokenizerMode.RAWTEXT,
+  iframe: TokenizerMode.RAWTEXT,
+  noembed: TokenizerMode.RAWTEXT,
+  noframes: TokenizerMode.RAWTEXT,
+  script: TokenizerMode.SCRIPT_DATA,
+  plaintext: TokenizerMode.PLAINTEXT,
+};
 const attr = (attrs: Attrs, name: string) => attrs.find((a) => a.name === name)?.value;
 
 /** Parse the page in one linear pass. */
@@ -73,18 +87,17 @@ export function readPage(html: string): PageProfile {
     if (t) lines.push(t);
     line = '';
   };
-  const sax = new SAXParser();
-  sax.on('startTag', (t: { tagName: string; attrs: Attrs; selfClosing: boolean }) => {
-    const tag = t.tagName;
+  const onStart = (tag: string, attrs: Attrs, selfClosing: boolean) => {
     if (BLOCK.has(tag)) flush();
-    noteRef(tag, t.attrs, media[media.length - 1], refs);
-    if (VOID.has(tag) || t.selfClosing) return;
+    noteRef(tag, attrs, media[media.length - 1], refs);
+    if (VOID.has(tag) || selfClosing) return;
     if (HIDDEN.has(tag)) hidden++;
     if (tag === 'title' && title === undefined) inTitle = true;
     if (tag === 'audio' || tag === 'video' || tag === 'picture') media.push(tag);
-  });
-  sax.on('endTag', (t: { tagName: string }) => {
-    const tag = t.tagName;
+    const mode = RAW_TEXT[tag];
+    if (mode !== undefined) tokenizer.state = mode;
+  };
+  const onEnd = (tag: string) => {
     if (BLOCK.has(tag)) flush();
     if (HIDDEN.has(tag) && hidden > 0) hidden--;
     if (tag === 'title' && inTitle) {
@@ -92,12 +105,26 @@ export function readPage(html: string): PageProfile {
       title = titleText.replace(/\s+/g, ' ').trim() || undefined;
     }
     if ((tag === 'audio' || tag === 'video' || tag === 'picture') && media[media.length - 1] === tag) media.pop();
-  });
-  sax.on('text', (t: { text: string }) => {
-    if (inTitle) titleText += t.text;
-    else if (hidden === 0) line += t.text;
-  });
-  sax.end(html);
+  };
+  const onText = (t: { chars: string }) => {
+    if (inTitle) titleText += t.chars;
+    else if (hidden === 0) line += t.chars;
+  };
+  const ignore = () => undefined;
+  const tokenizer: Tokenizer = new Tokenizer(
+    { sourceCodeLocationInfo: false },
+    {
+      onStartTag: (t: { tagName: string; attrs: Attrs; selfClosing: boolean }) => onStart(t.tagName, t.attrs, t.selfClosing),
+      onEndTag: (t: { tagName: string }) => onEnd(t.tagName),
+      onCharacter: onText,
+      onWhitespaceCharacter: onText,
+      onNullCharacter: ignore,
+      onComment: ignore,
+      onDoctype: ignore,
+      onEof: ignore,
+    } as unknown as ConstructorParameters<typeof Tokenizer>[1],
+  );
+  tokenizer.write(html, true);
   flush();
   return { ...identityFromLines(lines), title, lines, refs };
 }

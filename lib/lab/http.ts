@@ -41,6 +41,8 @@ export interface LabMessage {
    * Wireshark 4.0 does) took it in as no message: Wireshark shows this frame as TCP data.
    */
   reparsed?: boolean;
+  /** TCP reassembled the PDU this start line begins in that frame, yet no HTTP message came of it (Wireshark shows none either). */
+  pduEnd?: number;
 }
 
 export interface LabExchange {
@@ -104,7 +106,7 @@ export function pduFrames(frames: TcpFrame[]): Map<number, number[]> {
 function fromMessage(m: HttpMessage, byFrame: Map<number, TcpFrame>, pdus: Map<number, number[]>): LabMessage {
   const frames = [...(pdus.get(m.frame) ?? []), m.frame];
   const t = byFrame.get(m.frame)?.time ?? 0;
-  const truncated = (m as { truncated?: boolean }).truncated === true;
+  const truncated = m.truncated !== undefined;
   return {
     frame: m.frame,
     stream: m.stream,
@@ -145,6 +147,7 @@ function fromStartLine(f: TcpFrame, payload: Buffer | undefined): LabMessage | u
     frames: [f.frame],
     partial: f.payloadCaptured < f.len ? 'truncated' : 'incomplete',
     reparsed: true,
+    pduEnd: f.reassembledIn,
   };
   const head = payload && parseHead(payload, 0, payload.length);
   if (!head) return m;
@@ -181,7 +184,7 @@ export function labMessages(a: CaptureAnalysis, byFrame: Map<number, TcpFrame>, 
     add(lm);
   }
   for (const f of a.frames) {
-    if (!f.startLine || covered.has(f.frame) || f.reassembledIn !== undefined) continue;
+    if (!f.startLine || covered.has(f.frame)) continue;
     // A retransmission repeats a start line already counted.
     if (f.analysis & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION)) continue;
     const lm = fromStartLine(f, a.startPayloads.get(f.frame));

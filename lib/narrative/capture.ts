@@ -67,7 +67,7 @@ const RULE_TEXT: Record<string, string> = {
   'profile-page': '按内容找到了写有专业、学号、姓名的页面',
   'browser-page': '抓包中没有写有专业、学号、姓名的页面，改用浏览器取得的第一个 HTML 页面',
   'browser-http': '抓包中没有捕获到任何 HTML 页面，改用浏览器发出请求最多的那台服务器',
-  'any-http': '抓包中没有浏览器发出的请求，改用收到 HTTP 请求最多的那台服务器',
+  'any-http': '抓包中没有按 User-Agent 能认出是浏览器的请求，改用收到 HTTP 请求最多的那台服务器',
 };
 
 /** Which traffic the report describes, and by which rule it was chosen. */
@@ -84,9 +84,15 @@ export function labSelection(lab: LabModel): ReturnType<Writer['blocks']> {
   const d = s.decidedBy!;
   const by = d.request ?? d.response!;
   const cw = clientWord(lab);
-  const who = lab.client ? `${cw}（${esc(lab.client.name)}，据 User-Agent）` : cw;
+  const who = lab.client ? `${cw}（${code(lab.client.name)}，据 User-Agent）` : cw;
+  const rule =
+    s.rule === 'any-http' && lab.capture.truncated.frames
+      ? '抓包中的包被截断，看不到页面的内容，也看不到请求的 User-Agent，改用收到 HTTP 请求最多的那台服务器'
+      : s.rule === 'browser-http' && lab.capture.truncated.frames
+        ? '抓包中的包被截断，看不到页面的内容，改用浏览器发出请求最多的那台服务器'
+        : RULE_TEXT[s.rule];
   w.p(
-    `本报告分析的是 ${who} ${code(s.client ?? '?')} 与服务器 ${endpoint(s.server)} 之间的流量：${RULE_TEXT[s.rule]}（${w.msg(by)}${by.uri ? ` ${code(`${by.method} ${by.uri}`)}` : ''}）。` +
+    `本报告分析的是${who} ${code(s.client ?? '?')} 与服务器 ${endpoint(s.server)} 之间的流量：${rule}（${w.msg(by)}${by.uri ? ` ${code(`${by.method} ${by.uri}`)}` : ''}）。` +
       `这部分共有 ${lab.counts.connections} 条 TCP 连接、${lab.counts.frames} 帧、${lab.counts.requests} 个 HTTP 请求和 ${lab.counts.responses} 个响应；` +
       (lab.other.frames > 0 ? `其余 ${lab.other.frames} 帧不属于本实验，只在"其他流量"中列出。` : '抓包中没有其他流量。'),
   );
@@ -108,7 +114,8 @@ export function otherTraffic(lab: LabModel): ReturnType<Writer['blocks']> {
   const w = new Writer();
   const o = lab.other;
   if (!o.tcp.length && !o.packets.length) {
-    w.p('抓包中除了本实验的连接没有其他流量（捕获过滤器或干净的回环接口把它们挡在了外面）。');
+    const filters = [...new Set(lab.capture.interfaces.map((i) => i.filter).filter((f): f is string => !!f))];
+    w.p(`抓包中除了本实验的连接没有其他流量${filters.length ? `（捕获过滤器 ${filters.map((f) => code(f)).join('、')} 只保留了符合条件的包）` : ''}。`);
     return w.blocks();
   }
   const rows: string[][] = [];

@@ -82,7 +82,7 @@ export function pairingNotes(lab: LabModel): Block[] {
   const unanswered = lab.exchanges.filter((e) => e.request && !e.response);
   for (const e of unanswered.slice(0, 10)) {
     const lc = lab.connection(e.stream);
-    const startedAt = lc?.frames.find((f) => f.frame > e.request!.frame && f.startLine?.startsWith('HTTP/') && f.src === lc.orientation.server.addr);
+    const startedAt = lc?.frames.find((f) => f.frame > e.request!.frame && f.startLine?.startsWith('HTTP/') && f.src === lc.orientation.server.addr && f.srcPort === lc.orientation.server.port);
     notes.push(
       `${w.msg(e.request!)}的 ${code(`${e.request!.method} ${e.request!.uri}`)} 没有捕获到完整的响应` +
         (startedAt ? `：服务器在${w.frame(startedAt, 'data')}开始回答（${code(startedAt.startLine!)}），但响应没有收完就结束了抓包或连接` : lc && lc.close.how === 'none' ? '：抓包停止时连接仍然开着' : '') +
@@ -98,7 +98,11 @@ export function pairingNotes(lab: LabModel): Block[] {
   const cut = lab.exchanges.flatMap((e) => [e.request, e.response]).filter((m) => m?.partial === 'truncated');
   if (cut.length) notes.push(`${cut.length} 个 HTTP 消息所在的段被抓包截断（${w.frames(cut.map((m) => m!.frame))}）：只看得到请求行或状态行，看不到完整的头部和响应体。`);
   const incomplete = lab.exchanges.flatMap((e) => [e.request, e.response]).filter((m) => m?.partial === 'incomplete');
-  if (incomplete.length) notes.push(`${incomplete.length} 个 HTTP 消息只捕获到开头（${w.frames(incomplete.map((m) => m!.frame))}）：${cw}或服务器还在发送时抓包就停止了，或连接中断。`);
+  const stuck = incomplete.filter((m) => m!.pduEnd !== undefined);
+  const cutShort = incomplete.filter((m) => m!.pduEnd === undefined);
+  for (const m of stuck.slice(0, 6))
+    notes.push(`${w.frame(m!.frame, m!.isRequest ? 'request' : 'response', m!.isRequest ? { method: m!.method, uri: m!.uri } : { code: m!.code })}开始的${m!.isRequest ? '请求' : '响应'}（${code(lab.frame(m!.frame)?.startLine ?? '')}）在${w.frame(m!.pduEnd!)}才由 TCP 重组完整（其间有丢失后重传或乱序到达的段），Wireshark 4.0 没有把它显示为 HTTP 消息，本报告也只能确认它的开头。`);
+  if (cutShort.length) notes.push(`${cutShort.length} 个 HTTP 消息只捕获到开头（${w.frames(cutShort.map((m) => m!.frame))}）：它的其余部分不在抓包里——发送还没完成时抓包就停止了，或连接被关闭。`);
   w.list(notes);
   return w.blocks();
 }

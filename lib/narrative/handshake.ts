@@ -6,11 +6,10 @@ import { flagsText } from '../charts';
 import { pickConnection } from '../lab/checks';
 import { LabConnection, LabModel } from '../lab/model';
 import { sideOf } from '../lab/tcp';
-import { formatSeconds } from '../util/time';
 import { Block, code, ok } from './blocks';
 import { clientWord } from './capture';
 import { optionsText } from './formats';
-import { endpoint, Writer } from './text';
+import { endpoint, seconds, Writer } from './text';
 
 const u32 = (x: number) => x >>> 0;
 
@@ -48,7 +47,8 @@ export function handshake(lab: LabModel, stream?: number): Block[] {
   const rows = [syn, synAck, ack].map((f, i) =>
     f ? [`第 ${i + 1} 次`, w.frame(f, claims[i]), who(f), flagsText(f.flags), String(f.seq), String(f.seqRaw), String(f.ack), String(f.ackRaw), optionsText(f)] : [`第 ${i + 1} 次`, '未捕获', '—', '', '', '', '', '', ''],
   );
-  const why = lc.role === 'page' ? '它是取页面的连接' : stream !== undefined ? '由参数指定' : '取页面的连接没有完整的握手，这是第一条有完整握手的连接';
+  const pageConn = lab.connections.find((c) => c.role === 'page');
+  const why = stream !== undefined ? '由参数指定' : lc.role === 'page' ? '它是取页面的连接' : pageConn ? `取页面的连接 ${pageConn.stream} 没有完整的握手，这是第一条有完整握手的连接` : '抓包中没有页面，这是本实验第一条有完整握手的连接';
   w.p(`下表是连接 ${lc.stream}（${endpoint(lc.orientation.client)} → ${endpoint(lc.orientation.server)}，${why}）的三次握手。"相对"序列号是 Wireshark 减去初始序列号（ISN）后的值，"原始"是报文里真实的 32 位数。`);
   w.table('handshake', `连接 ${lc.stream} 的三次握手`, ['握手', '帧', '发送方', '标志', 'Seq（相对）', 'Seq（原始）', 'Ack（相对）', 'Ack（原始）', '选项'], rows);
   const checks: string[] = [];
@@ -74,7 +74,7 @@ export function handshake(lab: LabModel, stream?: number): Block[] {
   w.list(opts);
   if (c.irtt && syn && ack) {
     const loop = lab.link.loopback;
-    w.p(`从 SYN（${w.frame(syn, 'syn')}）到第三次握手的 ACK（${w.frame(ack, 'ack')}）经过 ${formatSeconds(c.irtt)} 秒，即初始往返时间 iRTT${loop ? '：双方在同一台主机上，数据没有离开本机，所以极短' : ''}。`);
+    w.p(`从 SYN（${w.frame(syn, 'syn')}）到第三次握手的 ACK（${w.frame(ack, 'ack')}）经过 ${seconds(c.irtt.sec + c.irtt.nsec / 1e9)}，即初始往返时间 iRTT${loop ? '：双方在同一台主机上，数据没有离开本机，所以极短' : ''}。`);
   }
   const others = lab.connections.filter((x) => x !== lc && x.handshake.complete);
   if (others.length) w.p(`另有 ${others.length} 条连接也完成了三次握手：${others.slice(0, 8).map((x) => `连接 ${x.stream}（${ROLE_WORDS[x.role]}）`).join('、')}${others.length > 8 ? ' 等' : ''}；各连接的用途见第 6 章。`);

@@ -14,3 +14,5 @@ export { reassembly, largestResponse, ackTiming, lossNotes, linkNotes } from './
 export { connectionRoles, keepAlive } from './connections';
 export { teardown, teardowns } from './teardown';
 export { tlsNotes, captureFilters, httpVersions } from './questions';
+export { waterfallFigure, timeSequenceFigure, bytesInFlightFigure, segmentSizesFigure, ackCadenceFigure, flowGraphFigures, busiestConnection, waterfallInput, timeSequenceInput, bytesInFlightInput, segmentSizesInput, flowGraphInput } from './figures';
+export { TOPICS, allTopics, topicText } from './all';

@@ -48,7 +48,7 @@ const SNIFF_NAME: Record<string, string> = {
 
 function contentCheck(ex: LabExchange | undefined): string {
   if (!ex?.response) return '—';
-  if (!ex.response.body?.length) return ex.response.partial ? '响应体未被捕获（包被截断）' : '无响应体';
+  if (!ex.response.body?.length) return ex.response.partial === 'truncated' ? '响应体未被捕获（包被截断）' : ex.response.partial ? '响应没有被完整捕获，无法核对' : '无响应体';
   const s = sniffedOf(ex);
   if (!s || s.type === 'unknown') return '开头字节无法识别';
   return `开头字节 ${code(s.magic ?? '')} → ${SNIFF_NAME[s.type]}${s.detail ? `（${esc(s.detail)}）` : ''}`;
@@ -58,6 +58,12 @@ function contentCheck(ex: LabExchange | undefined): string {
 export function pageAndAssets(lab: LabModel): Block[] {
   const w = new Writer();
   const page = lab.page;
+  if (!page && lab.capture.truncated.frames && lab.exchanges.length) {
+    w.p(
+      `**抓包时每个包只保存了前 ${lab.capture.truncated.snapLen ?? '若干'} 字节，页面的内容没有被保存**：能看到请求行和状态行，却读不出页面上的专业、学号、姓名，也无法根据页面的 ${code('<img>')}、${code('<audio>')} 判断哪个文件是 LOGO、哪个是音频。请不限制快照长度重新抓包。`,
+    );
+    return w.blocks();
+  }
   if (!page) {
     const late = lab.connections.filter((c) => !c.handshake.syn).length;
     w.p(
@@ -148,7 +154,7 @@ export function checklist(lab: LabModel): Block[] {
   const c = labChecks(lab);
   const w = new Writer();
   const id = lab.page?.profile;
-  const noPage = '抓包中没有学生的页面，无法判断';
+  const noPage = lab.capture.truncated.frames ? '包被截断，页面内容没有被保存，无法判断' : '抓包中没有学生的页面，无法判断';
   const identity =
     c.identity.why === 'found'
       ? `专业 ${code(id!.major!)}，学号 ${code(id!.studentId!)}，姓名 ${code(id!.name!)}（页面在${w.msg(lab.page!.exchange.response!)}）`
@@ -166,6 +172,7 @@ export function checklist(lab: LabModel): Block[] {
     'not-requested': () => `页面的 \`<img>\` 指向 ${code(c.logo.evidence.asset!.display)}，但抓包中没有它的请求`,
     'no-response': () => `${w.msg(logoEx!.request!)}请求了 ${code(c.logo.evidence.asset!.display)}，但没有捕获到响应`,
     status: () => `${code(c.logo.evidence.asset!.display)} 的响应是 ${logoEx!.response!.code}（${w.msg(logoEx!.response!)}）`,
+    'response-partial': () => `${code(c.logo.evidence.asset!.display)} 的响应只看到状态行（${w.msg(logoEx!.response!)}），响应头和内容没有被完整解析，无法核对`,
     'head-only': () => `${code(c.logo.evidence.asset!.display)} 只被 HEAD 请求过（${w.msg(logoEx!.request!)}）：HEAD 的响应没有响应体，无法核对它是不是 JPEG`,
     'body-not-captured': () => `${code(c.logo.evidence.asset!.display)} 的响应体没有被捕获，无法核对内容`,
     'type-not-jpeg': () => `内容是 JPEG，但 Content-Type 是 ${code(logoEx!.mediaType ?? '无')}`,
@@ -183,8 +190,9 @@ export function checklist(lab: LabModel): Block[] {
     'mp3-200-no-range': () => `${code(au.asset!.display)}：${w.msg(au.exchange!.request!)}的请求没有带 Range，${w.msg(au.exchange!.response!)}以 200 返回整个文件（${code(au.exchange!.mediaType ?? '')}）；所以这个抓包里没有 206`,
     'mp3-200-range-ignored': () => `${code(au.asset!.display)}：${w.msg(au.exchange!.request!)}带了 ${code(`Range: ${header(au.exchange!.request, 'range')}`)}，但服务器在${w.msg(au.exchange!.response!)}以 200 返回整个文件：它不支持范围请求，所以没有 206`,
     status: () => `${code(au.asset!.display)} 的响应是 ${au.exchange!.response!.code}（${w.msg(au.exchange!.response!)}）`,
-    'type-not-mp3': () => `206 响应的 Content-Type 是 ${code(au.ranged!.mediaType ?? '无')}，不是 audio/mpeg`,
-    'not-mp3': () => `内容不是 MP3（${contentCheck(au.ranged)}）`,
+    'type-not-mp3': () => `${w.msg(au.exchange!.response!)}响应的 Content-Type 是 ${code(au.exchange!.mediaType ?? '无')}，不是 audio/mpeg`,
+    'response-partial': () => `${code(au.asset!.display)} 的响应只看到状态行（${w.msg(au.exchange!.response!)}：${au.exchange!.response!.code}），响应头和内容没有被完整解析，无法核对`,
+    'not-mp3': () => `内容不是 MP3（${contentCheck(au.exchange)}）`,
     'no-page': () => noPage,
     'no-http': () => '抓包中没有 HTTP',
   };

@@ -56,8 +56,8 @@ export function httpVersions(lab: LabModel): Block[] {
   const cw = clientWord(lab);
   const lines = [
     `请求使用的版本：${v.requests.map((x) => code(x)).join('、') || '（请求未捕获）'}；响应使用的版本：${v.responses.map((x) => code(x)).join('、') || '（响应未捕获）'}。`,
-    lab.client ? `${cw}：${esc(lab.client.name)}（据 User-Agent ${code(lab.client.raw.slice(0, 120))}）${lab.client.kind === 'tool' ? '——这是命令行工具，不是浏览器' : ''}。` : `请求没有 User-Agent，${cw}没有报出自己的名字。`,
-    lab.server.raw ? `服务器：${esc(lab.server.name ?? lab.server.raw)}（据响应头 ${code(`Server: ${lab.server.raw}`)}）。` : '服务器的响应没有 Server 头，它没有报出自己的软件名称。',
+    lab.client ? `${cw}：${esc(lab.client.name)}（据 User-Agent ${code(lab.client.raw.slice(0, 120))}）${lab.client.kind === 'tool' ? '——这是命令行工具，不是浏览器' : ''}。` : lab.capture.truncated.frames ? `请求头被截断，看不到 User-Agent，无法知道${cw}是什么软件。` : `请求没有 User-Agent，${cw}没有报出自己的名字。`,
+    lab.server.raw ? `服务器：${esc(lab.server.name ?? lab.server.raw)}（据响应头 ${code(`Server: ${lab.server.raw}`)}）。` : lab.capture.truncated.frames ? '响应头被截断，看不到 Server 头。' : '服务器的响应没有 Server 头，它没有报出自己的软件名称。',
   ];
   w.list(lines);
   return w.blocks();

@@ -12,7 +12,7 @@ import { displayTarget } from '../lab/page';
 import { DELAYED_ACK_MIN, sideOf } from '../lab/tcp';
 import { Block, code, ok } from './blocks';
 import { clientWord } from './capture';
-import { bytes, seconds, Writer } from './text';
+import { bytes, seconds, secondsRange, Writer } from './text';
 
 /** The response a segment chapter shows: the given one, else the one made of the most segments. */
 export function largestResponse(lab: LabModel, responseFrame?: number): LabExchange | undefined {
@@ -89,7 +89,7 @@ export function ackTiming(lab: LabModel): Block[] {
   if (delayed.length) {
     const d = delayed.slice(0, 6);
     w.p(
-      `有 ${delayed.length} 个 ACK 在收到数据后等了 ${seconds(Math.min(...delayed.map((e) => e.delay)))}–${seconds(Math.max(...delayed.map((e) => e.delay)))} 才发出（${d.map((e) => `${w.frame(e.frame, 'ack', { ackRaw: e.frame.ackRaw })}，等待 ${seconds(e.delay)}${e.acksFin ? '，确认的是 FIN' : ''}`).join('；')}）：` +
+      `有 ${delayed.length} 个 ACK 在收到数据后等了 ${secondsRange(Math.min(...delayed.map((e) => e.delay)), Math.max(...delayed.map((e) => e.delay)))} 才发出（${d.map((e) => `${w.frame(e.frame, 'ack', { ackRaw: e.frame.ackRaw })}，等待 ${seconds(e.delay)}${e.acksFin ? '，确认的是 FIN' : ''}`).join('；')}）：` +
         `这是**延迟确认**（delayed ACK）——接收方没有立刻回 ACK，而是等待可以捎带的数据或下一个段，直到计时器到期（Linux 的最短延迟约 40 毫秒，RFC 9293 允许最多 500 毫秒）。`,
     );
   } else {
@@ -144,7 +144,7 @@ export function linkNotes(lab: LabModel): Block[] {
           : m.impliedMtu === 1500
             ? '：对应以太网的 MTU 1500'
             : '';
-    lines.push(`${who}在${w.frame(m.frame, 'syn')}的 SYN 中通告 MSS = ${m.mss} = MTU ${m.impliedMtu} − ${m.impliedMtu - m.mss}（${header}）${mtuNote}。`);
+    lines.push(`${who}在${w.frame(m.frame, m.side === 'client' ? 'syn' : 'syn-ack')}的 ${m.side === 'client' ? 'SYN' : 'SYN-ACK'} 中通告 MSS = ${m.mss} = MTU ${m.impliedMtu} − ${m.impliedMtu - m.mss}（${header}）${mtuNote}。`);
   }
   if (L.maxSegment) {
     const minMss = L.mss.length ? Math.min(...L.mss.map((m) => m.mss)) : undefined;

@@ -18,14 +18,14 @@ function reasonText(lab: LabModel, c: LabConnection, w: Writer): string {
   const r = c.close.reason;
   switch (r.kind) {
     case 'connection-close':
-      return `原因：${w.frame(r.message, r.by === 'response' ? 'response' : 'request')}的${r.by === 'response' ? '响应' : '请求'}带有 ${code('Connection: close')}，表示这次交互之后关闭连接（RFC 9112 §9.6）。`;
+      return `原因：${w.msg(r.message)}的${r.by === 'response' ? '响应' : '请求'}带有 ${code('Connection: close')}，表示这次交互之后关闭连接（RFC 9112 §9.6）。`;
     case 'http10':
-      return `原因：服务器以 HTTP/1.0 回答（${w.frame(r.message, 'response')}），且没有 ${code('Connection: keep-alive')}，HTTP/1.0 每个响应之后就关闭连接。`;
+      return `原因：服务器以 HTTP/1.0 回答（${w.msg(r.message)}），且没有 ${code('Connection: keep-alive')}，HTTP/1.0 每个响应之后就关闭连接。`;
     case 'server-idle':
       return (
         `原因：连接空闲了 ${seconds(r.idle)}${r.unused ? '（它从未承载过请求）' : ''}，服务器按空闲超时关闭了它` +
         (r.advertised !== undefined
-          ? `；服务器在${w.frame(r.advertisedIn!, 'response')}声明了 ${code(`Keep-Alive: timeout=${r.advertised}`)}，实测空闲时间${r.idle - r.advertised >= 0.1 ? `比它长 ${seconds(r.idle - r.advertised)}（计时器在超时之后才检查，不会更早关闭）` : '与它一致'}。`
+          ? `；服务器在${w.msg(r.advertisedIn!)}声明了 ${code(`Keep-Alive: timeout=${r.advertised}`)}，实测空闲时间${r.idle - r.advertised >= 0.1 ? `比它长 ${seconds(r.idle - r.advertised)}（计时器在超时之后才检查，不会更早关闭）` : '与它一致'}。`
           : '；服务器没有用 Keep-Alive 头声明超时，所以只能给出实测的空闲时间。')
       );
     case 'media-abort':

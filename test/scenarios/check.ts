@@ -161,6 +161,7 @@ export function checkFacts(dir: string, f: ScenarioFacts): string[] {
     expect(info.includes(`Packet size limit:   file hdr: ${f.capture.snaplen} bytes`), `pcap header snaplen ${f.capture.snaplen}`);
   }
 
+  expect(f.capture.dropped === 0, `the capture tool dropped no packets (${f.capture.dropped})`);
   const lab = f.servers[0];
   const ports = f.servers.map((s) => s.port);
   const frames = tsharkFrames(file, ports);
@@ -290,7 +291,10 @@ export function checkFacts(dir: string, f: ScenarioFacts): string[] {
     if (cl.reason === 'http10-server-close')
       for (const s of labStreams.filter((s) => s.some((x) => x.codes.length))) {
         const fin = s.find((x) => x.flags & FIN);
-        expect(!!fin && fin.sport === lab.port, `stream ${s[0].stream}: the HTTP/1.0 server sends the first FIN`);
+        const lastData = [...s].reverse().find((x) => x.len > 0 && x.sport === lab.port);
+        expect(s.filter((x) => x.methods.length).length <= 1, `stream ${s[0].stream}: one request per HTTP/1.0 connection`);
+        expect(!!fin && (!cl.by || (fin.sport === lab.port) === (cl.by === 'server')), `stream ${s[0].stream}: closed${cl.by ? ` first by the ${cl.by}` : ''}`);
+        expect(!!fin && !!lastData && fin.time - lastData.time < 1, `stream ${s[0].stream}: closed right after the response`);
       }
     if (cl.reason === 'keepalive-timeout') expect(typeof cl.seconds === 'number' && cl.seconds > 0, 'a keep-alive timeout has its seconds');
     if (cl.reason === 'keepalive-timeout')
@@ -320,8 +324,9 @@ export function checkFacts(dir: string, f: ScenarioFacts): string[] {
   }
   // Every lab connection's first FIN/RST (or its absence) is one the close facts allow.
   const reasons = new Set(f.closes.map((c) => c.reason));
-  const serverMay = ['http10-server-close', 'keepalive-timeout', 'connection-close-header', 'tls-rejected'].some((r) => reasons.has(r as never));
-  const clientMay = ['browser-exit', 'client-exit', 'client-abort-after-seek', 'tls-rejected'].some((r) => reasons.has(r as never));
+  // A close fact allows the side it names (null: either side, a race).
+  const serverMay = f.closes.some((c) => c.reason !== 'capture-stopped-first' && c.by !== 'client');
+  const clientMay = f.closes.some((c) => c.reason !== 'capture-stopped-first' && c.by !== 'server');
   for (const s of labStreams) {
     const e = s.find((x) => x.flags & (FIN | RST));
     if (!e) expect(reasons.has('capture-stopped-first') || !!f.derivedFrom, `stream ${s[0].stream} never closes: the facts must say the capture stopped first`);

@@ -31,6 +31,8 @@ export interface CaptureFacts {
   namespace: string;
   startedAt: number;
   stoppedAt: number;
+  /** packets the kernel dropped, as the tool reported when it stopped (the builder rebuilds a scenario that had drops) */
+  dropped: number;
   /** what had already happened when the capture started (null: started before anything) */
   startedAfter: string | null;
   /** what had not happened yet when the capture stopped (null: stopped after everything) */
@@ -196,7 +198,8 @@ export interface TlsAttemptFact {
 }
 
 export type CloseReason =
-  /** HTTP/1.0 server, no keep-alive: server closes after each response */
+  /** HTTP/1.0 server, no keep-alive: one request per connection, closed right after the response (the server
+   *  closes it, and a browser that knows it cannot be reused may close it first) */
   | 'http10-server-close'
   /** the response said Connection: close */
   | 'connection-close-header'

@@ -146,7 +146,10 @@ export const SCENARIOS: ScenarioDef[] = [
         capture: () => dumpcapLo('tcp port 8000'),
         end: 'browser-exit',
         closes: () => [
-          { scope: 'every connection that carried a response', reason: 'http10-server-close', by: 'server', seconds: null, detail: 'SimpleHTTPRequestHandler speaks HTTP/1.0 and closes the connection right after each response (no keep-alive)' },
+          {
+            scope: 'every connection that carried a response', reason: 'http10-server-close', by: null, seconds: null,
+            detail: 'SimpleHTTPRequestHandler speaks HTTP/1.0 without keep-alive: one request per connection, closed right after the response. Python shuts the socket down after writing the response, and Chromium, knowing the connection cannot be reused, closes it as soon as the body has arrived: which FIN comes first is a race',
+          },
           browserExit('a connection the browser opened but never used (a preconnect), if any, is closed by the browser when it exits'),
         ],
       }),

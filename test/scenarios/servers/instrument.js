@@ -22,8 +22,14 @@ function instrument(server) {
     socket.prependListener('end', () => {
       if (peerEndedFirst === null) peerEndedFirst = !socket.writableEnded && !socket.wnServerClosed;
     });
+    // A reset from the client arrives as an error (ECONNRESET), not as 'end'.
+    socket.prependListener('error', () => {
+      if (peerEndedFirst === null && !socket.wnServerClosed) peerEndedFirst = true;
+    });
     socket.on('close', () => {
-      const by = peerEndedFirst === true ? 'client' : peerEndedFirst === false ? 'server' : socket.wnServerClosed ? 'server' : 'client';
+      // A response cut short means the client went away (this server never closes mid-response); while a response is
+      // being written Node does not read, so the client's FIN may not have been seen as 'end' before the write failed.
+      const by = socket.wnAborted ? 'client' : peerEndedFirst === true ? 'client' : peerEndedFirst === false ? 'server' : socket.wnServerClosed ? 'server' : 'client';
       emit({ ev: 'close', id, by, requests: socket.wnRequests });
     });
     // Node's keep-alive timeout and Connection: close end the socket from our side.
@@ -48,6 +54,7 @@ function instrument(server) {
     });
     res.on('finish', () => emit({ ev: 'res', id, url: req.url, status: res.statusCode }));
     res.on('close', () => {
+      if (!res.writableFinished) req.socket.wnAborted = true;
       if (!res.writableFinished) emit({ ev: 'abort', id, url: req.url, status: res.headersSent ? res.statusCode : null, sent: res.socket ? res.socket.bytesWritten : null });
     });
   });
