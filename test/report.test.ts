@@ -121,8 +121,8 @@ const skip = reasonToSkip();
     }
     // The iRTT, in whatever unit the text uses, is tshark's to the digits shown.
     const irtt = Number(tshark1(REFERENCE, 'tcp.analysis.initial_rtt', 3));
-    const m = /iRTT[^。]*?|([\d.]+) (秒|毫秒|微秒)[^。]*iRTT/.exec(ref.md)!;
-    const shown = /([\d.]+) (秒|毫秒|微秒)/.exec(m[0])!;
+    const sentence = ref.md.split(/[。\n]/).find((x) => x.includes('iRTT') && /[\d.]+ (秒|毫秒|微秒)/.test(x))!;
+    const shown = /([\d.]+) (秒|毫秒|微秒)/.exec(sentence)!;
     const seconds = Number(shown[1]) / { 秒: 1, 毫秒: 1e3, 微秒: 1e6 }[shown[2] as '秒']!;
     expect(Math.abs(seconds - irtt) / irtt).toBeLessThan(0.01);
     // Every "第 N 帧返回 CODE" for HTTP responses agrees with tshark's http.response.code.
