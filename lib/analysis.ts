@@ -8,8 +8,9 @@ import { CaptureRecord } from './capture/reader';
 import { decodeRecord } from './decode';
 import { Packet } from './decode/packet';
 import { AppProtocol, HttpAnalyzer, HttpMessage } from './http/analyzer';
-import { TcpAnalyzer, TcpConversation, TcpFrameInfo } from './tcp/analysis';
+import { TA, TcpAnalyzer, TcpConversation, TcpFrameInfo } from './tcp/analysis';
 import { NsTime, nstimeDelta } from './util/time';
+import { HTTP_METHODS } from './http/message';
 
 /** One TCP frame, with what the analysis says about it. */
 export interface TcpFrame {
@@ -48,6 +49,21 @@ export interface TcpFrame {
   reassembledIn?: number;
   /** Frame length on the wire. */
   frameLen: number;
+  /** Bytes of the frame in the capture (< frameLen when the snapshot length cut it). */
+  capLen: number;
+  /** TCP payload bytes present in the capture (< len when the snapshot length cut the segment). */
+  payloadCaptured: number;
+  /**
+   * The TCP checksum verified over the pseudo-header (RFC 9293 §3.1): true/false, or undefined
+   * when the segment was not captured whole or is an IP fragment.
+   */
+  checksumOk?: boolean;
+  /**
+   * The first line of the captured payload when the payload begins like an HTTP/1.x request or
+   * status line ("GET /logo.jpg HTTP/1.1", "HTTP/1.1 200 OK"), cut where the capture ends: what
+   * Wireshark still shows of a message the snapshot length cut, or whose end was never captured.
+   */
+  startLine?: string;
   /** The captured TCP header bytes (for field-by-field explanations). */
   header: Buffer;
 }
@@ -65,6 +81,28 @@ export interface Connection {
   /** Window scale shift per direction; -1 unknown, -2 not used. */
   clientWinScale: number;
   serverWinScale: number;
+  /** The first payload bytes each side sent (up to 16; empty when it sent none that was captured). */
+  clientFirstBytes: Buffer;
+  serverFirstBytes: Buffer;
+  /** Frame of each side's first payload, 0 if none. */
+  clientFirstDataFrame: number;
+  serverFirstDataFrame: number;
+}
+
+/** Packets that are not TCP, grouped by kind and endpoints (for "other traffic"). */
+export interface OtherPackets {
+  kind: 'udp' | 'icmp' | 'icmpv6' | 'ip' | 'arp' | 'non-ip' | 'fragment';
+  /** IP protocol number for kind 'ip'; EtherType / link type detail otherwise (0 when unknown). */
+  proto: number;
+  /** The two endpoints as seen in the first packet (src, dst). */
+  src: string;
+  dst: string;
+  srcPort?: number;
+  dstPort?: number;
+  frames: number;
+  bytes: number;
+  firstFrame: number;
+  lastFrame: number;
 }
 
 export interface CaptureAnalysis {
@@ -74,6 +112,17 @@ export interface CaptureAnalysis {
   http: HttpMessage[];
   /** UDP datagrams to or from port 443 that look like QUIC long-header packets. */
   quicPackets: number;
+  /** Non-TCP traffic by kind and endpoints (at most OTHER_GROUPS groups; the rest in `otherOverflow`). */
+  other: OtherPackets[];
+  otherOverflow: { frames: number; bytes: number };
+  /** TCP frames whose segment the snapshot length cut (cap_len < len). */
+  truncatedFrames: number;
+  /**
+   * The captured payload of frames that begin with an HTTP start line but that no HTTP message
+   * took in (a message cut by the snapshot length, never completed, or mis-framed by Wireshark's
+   * rules, e.g. a HEAD response among pipelined ones): the lab layer reads them itself.
+   */
+  startPayloads: Map<number, Buffer>;
   /** All frames, TCP or not. */
   totalFrames: number;
   firstTime?: NsTime;
@@ -86,22 +135,65 @@ export interface AnalyzeOptions {
   frames?: boolean;
 }
 
+/** Bytes kept per start-line payload, and in all (a hostile capture of start lines stays bounded). */
+export const START_PAYLOAD_MAX = 16 << 10;
+export const START_PAYLOADS_TOTAL = 32 << 20;
+
+/** Groups of non-TCP traffic kept; a capture with more gets the rest counted in one line. */
+export const OTHER_GROUPS = 2000;
+
+/** RFC 1071 ones'-complement sum of b[from, to), added to `sum`. */
+function onesSum(b: Buffer, from: number, to: number, sum: number): number {
+  let i = from;
+  for (; i + 1 < to; i += 2) sum += (b[i] << 8) | b[i + 1];
+  if (i < to) sum += b[i] << 8;
+  return sum;
+}
+
+/** The TCP checksum over the IPv4/IPv6 pseudo-header, segment captured whole (RFC 9293 §3.1, RFC 8200 §8.1). */
+function tcpChecksumOk(p: Packet): boolean {
+  const b = p.bytes;
+  const len = p.l4End - p.l4Offset;
+  let sum = p.ipVersion === 4 ? onesSum(b, p.ipOffset + 12, p.ipOffset + 20, 0) : onesSum(b, p.ipOffset + 8, p.ipOffset + 40, 0);
+  sum += 6 + (len & 0xffff) + (len >>> 16);
+  sum = onesSum(b, p.l4Offset, p.l4End, sum);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff;
+}
+
+interface FirstBytes {
+  client: Buffer;
+  server: Buffer;
+  clientFrame: number;
+  serverFrame: number;
+}
+
 class Collector {
   readonly tcp = new TcpAnalyzer(true, false);
   readonly http: HttpAnalyzer;
   readonly frames: TcpFrame[] = [];
   readonly messages: HttpMessage[] = [];
   private readonly byFrame = new Map<number, TcpFrame>();
+  private readonly firstBytes = new Map<TcpConversation, FirstBytes>();
+  private readonly other = new Map<string, OtherPackets>();
+  private readonly otherOverflow = { frames: 0, bytes: 0 };
+  private truncated = 0;
+  private readonly startPayloads = new Map<number, Buffer>();
+  private startPayloadBytes = 0;
   quic = 0;
   total = 0;
   first?: CaptureRecord;
   constructor(private readonly opts: AnalyzeOptions) {
     this.http = new HttpAnalyzer(
       {
-        onMessage: (m) => this.messages.push(m),
+        onMessage: (m) => {
+          this.messages.push(m);
+          this.startPayloads.delete(m.frame);
+        },
         // Reassembly completes after its segments were seen, so they are already in byFrame.
         onReassembled: (frames, finalFrame) => {
           for (const f of frames) {
+            this.startPayloads.delete(f);
             const tf = this.byFrame.get(f);
             if (tf) tf.reassembledIn = finalFrame;
           }
@@ -117,15 +209,69 @@ class Collector {
     const p = decodeRecord(r);
     const t = this.tcp.analyze(p);
     if (t) {
-      if (this.opts.frames ?? true) this.frame(p, t, r);
+      if (p.payloadCaptured < p.tcp!.payloadLen) this.truncated++;
+      if (p.payloadCaptured > 0) this.noteFirstBytes(p, t);
+      if (this.opts.frames ?? true) {
+        const f = this.frame(p, t, r);
+        if (f.startLine && !(t.flags & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION)) && this.startPayloadBytes < START_PAYLOADS_TOTAL) {
+          const b = Buffer.from(p.bytes.subarray(p.payloadOffset, p.payloadOffset + Math.min(p.payloadCaptured, START_PAYLOAD_MAX)));
+          this.startPayloads.set(p.frame, b);
+          this.startPayloadBytes += b.length;
+        }
+      }
       this.http.frame(p, t);
-    } else if (p.udp) {
-      this.http.datagram(p);
-      if ((p.udp.dstPort === 443 || p.udp.srcPort === 443) && p.payloadCaptured > 5 && p.bytes[p.payloadOffset] & 0x80) this.quic++;
+    } else {
+      if (p.udp) {
+        this.http.datagram(p);
+        if ((p.udp.dstPort === 443 || p.udp.srcPort === 443) && p.payloadCaptured > 5 && p.bytes[p.payloadOffset] & 0x80) this.quic++;
+      }
+      this.noteOther(p);
     }
   };
 
-  private frame(p: Packet, t: TcpFrameInfo, r: CaptureRecord): void {
+  private noteFirstBytes(p: Packet, t: TcpFrameInfo): void {
+    let fb = this.firstBytes.get(t.conv);
+    if (!fb) this.firstBytes.set(t.conv, (fb = { client: EMPTY, server: EMPTY, clientFrame: 0, serverFrame: 0 }));
+    const bytes = () => Buffer.from(p.bytes.subarray(p.payloadOffset, p.payloadOffset + Math.min(16, p.payloadCaptured)));
+    if (t.dir1 && !fb.clientFrame) {
+      fb.client = bytes();
+      fb.clientFrame = p.frame;
+    } else if (!t.dir1 && !fb.serverFrame) {
+      fb.server = bytes();
+      fb.serverFrame = p.frame;
+    }
+  }
+
+  private noteOther(p: Packet): void {
+    let kind: OtherPackets['kind'];
+    let proto = 0;
+    if (p.ipVersion === 0) kind = p.unknownLink ? 'non-ip' : isArp(p) ? 'arp' : 'non-ip';
+    else if (p.ipFragment) kind = 'fragment';
+    else if (p.udp) kind = 'udp';
+    else if (p.ipProto === 1) kind = 'icmp';
+    else if (p.ipProto === 58) kind = 'icmpv6';
+    else {
+      kind = 'ip';
+      proto = p.ipProto;
+    }
+    // Group both directions of a conversation together (the lower endpoint first).
+    const a = `${p.ipSrc}|${p.udp?.srcPort ?? ''}`;
+    const b = `${p.ipDst}|${p.udp?.dstPort ?? ''}`;
+    const key = `${kind}|${proto}|${a < b ? a + '|' + b : b + '|' + a}`;
+    const g = this.other.get(key);
+    if (g) {
+      g.frames++;
+      g.bytes += p.origLen;
+      g.lastFrame = p.frame;
+    } else if (this.other.size < OTHER_GROUPS) {
+      this.other.set(key, { kind, proto, src: p.ipSrc, dst: p.ipDst, srcPort: p.udp?.srcPort, dstPort: p.udp?.dstPort, frames: 1, bytes: p.origLen, firstFrame: p.frame, lastFrame: p.frame });
+    } else {
+      this.otherOverflow.frames++;
+      this.otherOverflow.bytes += p.origLen;
+    }
+  }
+
+  private frame(p: Packet, t: TcpFrameInfo, r: CaptureRecord): TcpFrame {
     const h = p.tcp!;
     const fwd = t.dir1 ? t.conv.flow1 : t.conv.flow2;
     const rel = nstimeDelta(r.tsSec, r.tsNsec, this.first!.tsSec, this.first!.tsNsec);
@@ -158,10 +304,15 @@ class Collector {
       ackRtt: t.acksFrame ? { sec: t.ackRtt.sec, nsec: t.ackRtt.nsec } : undefined,
       bytesInFlight: t.bytesInFlight || undefined,
       frameLen: p.origLen,
+      capLen: p.capLen,
+      payloadCaptured: p.payloadCaptured,
+      startLine: p.payloadCaptured >= 4 ? httpStartLine(p.bytes, p.payloadOffset, p.payloadOffset + p.payloadCaptured) : undefined,
+      checksumOk: p.capLen === p.origLen && p.l4End - p.l4Offset >= h.hdrLen && p.payloadCaptured === h.payloadLen ? tcpChecksumOk(p) : undefined,
       header: Buffer.from(p.bytes.subarray(p.l4Offset, p.l4Offset + h.hdrCaptured)),
     };
     this.frames.push(f);
     this.byFrame.set(p.frame, f);
+    return f;
   }
 
   result(read: ReadResult): CaptureAnalysis {
@@ -177,6 +328,10 @@ class Collector {
         irtt: c.irtt,
         clientWinScale: c.flow1.winScale,
         serverWinScale: c.flow2.winScale,
+        clientFirstBytes: this.firstBytes.get(c)?.client ?? EMPTY,
+        serverFirstBytes: this.firstBytes.get(c)?.server ?? EMPTY,
+        clientFirstDataFrame: this.firstBytes.get(c)?.clientFrame ?? 0,
+        serverFirstDataFrame: this.firstBytes.get(c)?.serverFrame ?? 0,
       }),
     );
     return {
@@ -185,10 +340,35 @@ class Collector {
       connections,
       http: this.messages,
       quicPackets: this.quic,
+      other: [...this.other.values()],
+      otherOverflow: this.otherOverflow,
+      truncatedFrames: this.truncated,
+      startPayloads: this.startPayloads,
       totalFrames: this.total,
       firstTime: this.first ? { sec: this.first.tsSec, nsec: this.first.tsNsec } : undefined,
     };
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The first line of b[off, end) if it starts like an HTTP/1.x request or status line. */
+function httpStartLine(b: Buffer, off: number, end: number): string | undefined {
+  const c = b[off];
+  // Cheap first test: 'H' (HTTP/1.x) or an upper-case letter (a method).
+  if (c < 0x41 || c > 0x5a) return undefined;
+  const stop = Math.min(end, off + 512);
+  let e = off;
+  while (e < stop && b[e] !== 0x0d && b[e] !== 0x0a) e++;
+  const line = b.toString('latin1', off, e);
+  if (/^HTTP\/1\.[01] \d{3}(?: |$)/.test(line)) return line;
+  const sp = line.indexOf(' ');
+  return sp > 0 && HTTP_METHODS.has(line.slice(0, sp)) ? line : undefined;
+}
+
+/** An ARP frame on Ethernet (EtherType 0x0806), for naming it in "other traffic". */
+function isArp(p: Packet): boolean {
+  return p.linkType === 1 && p.capLen >= 14 && p.bytes[p.offset + 12] === 0x08 && p.bytes[p.offset + 13] === 0x06;
 }
 
 /** Analyse a capture file (pcap, pcapng, optionally gzip-compressed). */

@@ -1,7 +1,7 @@
 /**
- * `npm run report`: notebooks executed under the real tslab kernel (nbconvert/nbclient), then the
- * Markdown / HTML / PDF checked against the capture and against tshark; the HTML opened in
- * headless Chromium; hostile strings from a capture stay text.
+ * `wirenote report`: the notebooks executed (tslab's executor, in one process), the report exported
+ * from their outputs; the Markdown / HTML / PDF checked against the capture and against tshark;
+ * the HTML opened in headless Chromium; hostile strings from a capture stay text.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -14,7 +14,6 @@ import { canCapture, captureWhile } from './support/livecapture';
 const REFERENCE = path.join(ROOT, 'captures', 'first-visit-server-close.pcapng');
 
 function reasonToSkip(): string | undefined {
-  if (spawnSync('jupyter-nbconvert', ['--version']).status !== 0) return 'jupyter-nbconvert is not installed';
   if (!fs.existsSync('/usr/bin/chromium')) return 'chromium is not installed';
   if (!tsharkAvailable()) return 'tshark is not installed';
   return undefined;
@@ -22,7 +21,7 @@ function reasonToSkip(): string | undefined {
 
 function buildReport(capture: string, extra: string[] = []): { dir: string; md: string; html: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-report-test-'));
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'report.js'), '--capture', capture, '--out', dir, ...extra], { cwd: ROOT, encoding: 'utf8', timeout: 300000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'lib', 'bin', 'wirenote.js'), 'report', '--capture', capture, '--out', dir, ...extra], { cwd: ROOT, encoding: 'utf8', timeout: 300000 });
   if (r.status !== 0) throw new Error(`report failed:\n${r.stdout}\n${r.stderr}`);
   return { dir, md: fs.readFileSync(path.join(dir, '实验报告.md'), 'utf8'), html: fs.readFileSync(path.join(dir, '实验报告.html'), 'utf8') };
 }
@@ -134,7 +133,7 @@ const skip = reasonToSkip();
     for (const b of r.boxes) expect(b.w * b.h).toBeGreaterThan(1000);
     expect(r.clipped).toEqual([]); // Chinese labels fit inside their charts
     expect(r.shot.length).toBeGreaterThan(10000);
-    expect(ref.html).not.toContain('<details class="code">'); // code hidden by default
+    expect(ref.html).not.toContain('<pre class="code">'); // code hidden by default
   }, 60000);
 
   test('capture with loss and retransmissions (pcap2har/missing_response.pcap)', () => {
@@ -149,8 +148,9 @@ const skip = reasonToSkip();
   test('IPv6 capture (PcapPlusPlus/one_ipv6_http_stream.pcap)', async () => {
     const cap = path.join(SHARED_CAPTURES, 'PcapPlusPlus/one_ipv6_http_stream.pcap');
     const r = buildReport(cap, ['--no-pdf', '--with-code']);
-    expect(r.html).toContain('<details class="code">');
-    expect(r.html).toContain('show(tslab.display, chapterHandshake(lab));');
+    expect(r.html).toContain('<pre class="code">');
+    expect(r.html).toContain('show(handshake(lab));');
+    expect(r.html).not.toContain('remove-cell'); // the notebook-only instructions are not in the report
     const src = runTshark(cap, ['ipv6.src']).stdout.trim().split('\n')[1];
     expect(r.md).toContain(src);
     expect(r.md).toMatch(/使用 HTTP 而不是 HTTPS \| ✓/);

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { CaptureError } from './errors';
-import { CaptureFormat, CaptureInterface, CaptureReader, CaptureRecord } from './reader';
+import { CaptureFormat, CaptureInterface, CaptureReader, CaptureRecord, CaptureSection } from './reader';
 
 export interface ReadResult {
   format: CaptureFormat | undefined;
@@ -15,6 +15,8 @@ export interface ReadResult {
   gzip: boolean;
   packets: number;
   interfaces: CaptureInterface[];
+  /** pcapng section headers (OS, capturing application); empty for pcap. */
+  sections: CaptureSection[];
   /** Set when reading stopped early; packets before it were delivered. */
   error?: CaptureError;
   warnings: CaptureError[];
@@ -32,7 +34,7 @@ function toCaptureError(e: unknown, offset: number): CaptureError {
 }
 
 function result(r: CaptureReader, gzip: boolean, error?: CaptureError): ReadResult {
-  return { format: r.format, opened: r.opened, gzip, packets: r.packets, interfaces: r.interfaces, error, warnings: r.warnings };
+  return { format: r.format, opened: r.opened, gzip, packets: r.packets, interfaces: r.interfaces, sections: r.sections, error, warnings: r.warnings };
 }
 
 function isGzip(path: string): boolean {

@@ -21,8 +21,38 @@ export interface CaptureInterface {
   /** if_tsoffset: seconds added to every timestamp. */
   tsOffset: number;
   name?: string;
+  /** pcapng if_description. */
+  description?: string;
+  /** pcapng if_filter, when it is a libpcap filter string (the capture filter used). */
+  filter?: string;
+  /** pcapng if_os. */
+  os?: string;
   /** Where the interface was described (pcap file header or pcapng IDB). */
   fileOffset?: number;
+  /** The last Interface Statistics Block for this interface (pcapng), as the capturing tool counted. */
+  stats?: InterfaceStats;
+}
+
+/** pcapng Interface Statistics Block options (counts are undefined when the tool did not record them). */
+export interface InterfaceStats {
+  /** isb_ifrecv: packets the interface received. */
+  received?: number;
+  /** isb_ifdrop: packets dropped by the interface (e.g. for lack of buffers). */
+  ifDropped?: number;
+  /** isb_osdrop: packets dropped by the operating system's capture buffer. */
+  osDropped?: number;
+  /** isb_filteraccept: packets the capture filter accepted. */
+  filterAccepted?: number;
+  /** isb_usrdeliv: packets delivered to the capturing program. */
+  delivered?: number;
+}
+
+/** What a pcapng Section Header Block says about where the capture was made. */
+export interface CaptureSection {
+  /** shb_hardware, shb_os, shb_userappl. */
+  hardware?: string;
+  os?: string;
+  application?: string;
 }
 
 /** Valid only during the `onRecord` call: the object and the memory behind `buf` are reused. */
@@ -67,6 +97,8 @@ interface SectionState {
 export class CaptureReader {
   format: CaptureFormat | undefined;
   readonly interfaces: CaptureInterface[] = [];
+  /** pcapng sections in file order (empty for pcap). */
+  readonly sections: CaptureSection[] = [];
   /** Non-fatal problems (e.g. captured length above the snapshot length). */
   readonly warnings: CaptureError[] = [];
   packets = 0;
@@ -281,7 +313,13 @@ export class CaptureReader {
           throw new CaptureError('unsupported-version', at + 12, `pcapng section version ${major}.${minor} is not supported (only 1.0)`);
         }
         this.section = { le, ifaces: [] };
-        checkOptions(d, pos + 24, end, le, at - pos);
+        const sec: CaptureSection = {};
+        forEachOption(d, pos + 24, end, le, at - pos, (code, o, olen) => {
+          if (code === 2) sec.hardware = d.toString('utf8', o, o + olen);
+          else if (code === 3) sec.os = d.toString('utf8', o, o + olen);
+          else if (code === 4) sec.application = d.toString('utf8', o, o + olen);
+        });
+        this.sections.push(sec);
         this.opened = true;
         return;
       }
@@ -299,6 +337,13 @@ export class CaptureReader {
             iface.tsOffset = hi * 4294967296 + lo;
           } else if (code === 2) {
             iface.name = d.toString('utf8', o, o + olen);
+          } else if (code === 3) {
+            iface.description = d.toString('utf8', o, o + olen);
+          } else if (code === 11 && olen >= 1 && d[o] === 0) {
+            // if_filter: the first byte says what follows; 0 = a libpcap filter string.
+            iface.filter = d.toString('utf8', o + 1, o + olen);
+          } else if (code === 12) {
+            iface.os = d.toString('utf8', o, o + olen);
           }
         });
         this.section!.ifaces.push(this.interfaces.length);
@@ -340,8 +385,30 @@ export class CaptureReader {
         this.onRecord({ frame: this.packets, linkType: -1, interfaceId: -1, tsSec: 0, tsNsec: 0, hasTs: false, custom: true, capLen, origLen: capLen, buf: d, offset: pos + 12, fileOffset: at });
         return;
       }
+      case 5: {
+        // Interface Statistics Block: the capturing tool's own counts (drops among them).
+        if (len < 24) throw new CaptureError('bad-block', at, `pcapng interface statistics block is too short (${len} bytes)`);
+        const id = this.section!.ifaces[u32(pos + 8)];
+        const stats: InterfaceStats = {};
+        const u64 = (o: number) => (le ? d.readUInt32LE(o + 4) * 4294967296 + d.readUInt32LE(o) : d.readUInt32BE(o) * 4294967296 + d.readUInt32BE(o + 4));
+        // Read only what is well formed: statistics were never a reason to stop reading packets.
+        try {
+          forEachOption(d, pos + 20, end, le, at - pos, (code, o, olen) => {
+            if (olen !== 8) return;
+            if (code === 4) stats.received = u64(o);
+            else if (code === 5) stats.ifDropped = u64(o);
+            else if (code === 6) stats.filterAccepted = u64(o);
+            else if (code === 7) stats.osDropped = u64(o);
+            else if (code === 8) stats.delivered = u64(o);
+          });
+        } catch (e) {
+          if (!(e instanceof CaptureError)) throw e;
+        }
+        if (id !== undefined) this.interfaces[id].stats = stats;
+        return;
+      }
       default:
-        return; // NRB, ISB, DSB, custom and unknown blocks carry nothing we analyse
+        return; // NRB, DSB, custom and unknown blocks carry nothing we analyse
     }
   }
 

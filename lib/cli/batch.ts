@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { LabChecks } from '../stats/lab';
+import { CheckStatus, LabChecks } from '../lab/checks';
 import { Command, EXIT, UsageError } from './command';
 import { say } from './locale';
 
@@ -18,7 +18,8 @@ export interface BatchRow {
   packets: number;
   connections: number;
   exchanges: number;
-  checks?: LabChecks;
+  /** The checklist's verdicts (the same checks as the report's 实验要求核对表). */
+  checks?: Record<keyof LabChecks, CheckStatus>;
   identity?: { major?: string; studentId?: string; name?: string };
 }
 
@@ -72,15 +73,15 @@ export async function runBatch(files: string[], threads = os.cpus().length, onPr
 
 const CHECK_TITLES: Array<[keyof LabChecks, string]> = [
   ['identity', '专业/学号/姓名'],
-  ['jpegLogo', 'JPEG LOGO'],
-  ['audio206', 'MP3 206'],
-  ['httpNotHttps', 'HTTP 非 HTTPS'],
+  ['logo', 'JPEG LOGO'],
+  ['audio', 'MP3 音频'],
+  ['http', 'HTTP 非 HTTPS'],
   ['handshake', '三次握手'],
   ['teardown', '挥手'],
 ];
 
 function cells(r: BatchRow): string[] {
-  const mark = (k: keyof LabChecks) => (r.checks ? (r.checks[k] ? '✓' : '✗') : '');
+  const mark = (k: keyof LabChecks) => (r.checks ? { pass: '✓', fail: '✗', unknown: '？' }[r.checks[k]] : '');
   return [path.basename(r.file), r.readable ? '是' : '否', r.error ?? '', String(r.packets), String(r.connections), String(r.exchanges), r.identity?.studentId ?? '', r.identity?.name ?? '', ...CHECK_TITLES.map(([k]) => mark(k))];
 }
 

@@ -13,7 +13,14 @@ import { suggest } from '../fields/filter';
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   fields: () => import('./fields'),
   batch: () => import('./batch'),
+  report: async () => plain((await import('./report')).reportCommand, (await import('./report')).REPORT_USAGE, () => say('run the notebooks and write the lab report (Markdown, HTML, PDF)', '执行笔记本并生成实验报告（Markdown、HTML、PDF）')),
+  notebook: async () => plain((await import('./notebook')).notebookCommand, (await import('./notebook')).NOTEBOOK_USAGE, () => say('start Jupyter on the notebooks with the TypeScript kernel', '用 TypeScript 内核在笔记本上启动 Jupyter')),
 };
+
+/** A command written as a function with its usage text (it handles --help and its own errors). */
+function plain(run: (args: string[]) => Promise<number>, usage: string, summary: () => string): { command: Command } {
+  return { command: { summary, help: () => `${usage}\n`, run } };
+}
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };

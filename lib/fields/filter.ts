@@ -11,7 +11,7 @@
  * `!=` (no occurrence equal: the same as !(a == b), but false when the field is absent), `===`
  * (every occurrence equal) and `!==` / `~=` (some occurrence different).
  */
-import { Cell, FieldContext, FieldType, FIELD_NAMES, FIELD_TYPES, FIELDS, Value } from './registry';
+import { FieldCell, FieldContext, FieldType, FIELD_NAMES, FIELD_TYPES, FIELDS, Value } from './registry';
 
 /** A filter that does not parse or does not make sense: the message and where in the text. */
 export class FilterError extends Error {
@@ -564,7 +564,7 @@ function holds(rel: Rel, c: number): boolean {
   }
 }
 
-function occurrences(cell: Cell): readonly Value[] {
+function occurrences(cell: FieldCell): readonly Value[] {
   if (typeof cell === 'object') return cell;
   return cell === '' ? [] : [cell];
 }

@@ -5,7 +5,7 @@
  * garbage collector. Text is UTF-8, as tshark prints it.
  */
 import { Packet } from '../decode/packet';
-import { Cell, Value } from './registry';
+import { FieldCell, Value } from './registry';
 import { escapeDisplay, jsonString } from './text';
 
 /** Receives output; the chunk is reused after the call returns (write it out or copy it). */
@@ -132,14 +132,14 @@ export const DEFAULT_FORMAT: Readonly<FieldsFormat> = { kind: 'fields', header: 
 /** What the fields pass writes: the header (or opening bracket), one row per displayed frame, the end. */
 export interface RowWriter {
   begin(fields: readonly string[]): void;
-  row(cells: readonly Cell[], p: Packet): void;
+  row(cells: readonly FieldCell[], p: Packet): void;
   end(): void;
   /** Hand what is buffered to the sink (after every row with -l). */
   flush(): void;
 }
 
 /** The occurrences to print of a cell (occurrence=f|l|a); '' → none. */
-function pick(c: Cell, occurrence: 'f' | 'l' | 'a'): Cell {
+function pick(c: FieldCell, occurrence: 'f' | 'l' | 'a'): FieldCell {
   if (typeof c !== 'object') return c;
   if (c.length === 0) return '';
   if (occurrence === 'f') return c[0];
@@ -166,7 +166,7 @@ export class TsvWriter implements RowWriter {
     if (this.f.header) this.out.line(fields.join(this.f.separator));
   }
 
-  row(cells: readonly Cell[], _p: Packet): void {
+  row(cells: readonly FieldCell[], _p: Packet): void {
     const out = this.out;
     for (let i = 0; i < cells.length; i++) {
       if (i > 0) {
@@ -219,7 +219,7 @@ export class JsonWriter implements RowWriter {
     this.out.raw('[');
   }
 
-  row(cells: readonly Cell[], p: Packet): void {
+  row(cells: readonly FieldCell[], p: Packet): void {
     const out = this.out;
     out.raw(this.rows++ === 0 ? '\n' : ',\n');
     out.raw(`  {\n    "_index": "packets-${localDate(p.hasTs ? p.tsSec : 0)}",\n    "_type": "doc",\n    "_score": null,\n    "_source": {\n      "layers": {`);

@@ -49,8 +49,8 @@ export interface FieldContext {
 /** One occurrence: numbers are printed as decimal integers. */
 export type Value = string | number;
 /** A cell: '' (or an empty array) when absent; an array when the field occurs several times. */
-export type Cell = Value | readonly Value[];
-type Extract = (c: FieldContext) => Cell;
+export type FieldCell = Value | readonly Value[];
+type Extract = (c: FieldContext) => FieldCell;
 
 /**
  * tshark's field types (FT_*), as far as they matter to comparisons: unsigned / signed integers,
@@ -62,7 +62,7 @@ export type FieldType = 'uint' | 'int' | 'framenum' | 'bool' | 'none' | 'string'
 const NONE: readonly Value[] = [];
 
 /** Values that are there (several occurrences): one → the value itself, none → ''. */
-function some(a: Array<Value | undefined>): Cell {
+function some(a: Array<Value | undefined>): FieldCell {
   let n = 0;
   for (const v of a) if (v !== undefined && v !== '') n++;
   if (n === a.length) return n === 1 ? a[0]! : n === 0 ? '' : (a as Value[]);
@@ -82,7 +82,7 @@ function finalFlows(c: FieldContext) {
   return c.t!.dir1 ? { fwd: f.flow1, rev: f.flow2 } : { fwd: f.flow2, rev: f.flow1 };
 }
 
-function optionHex(c: FieldContext, kind: number): Cell {
+function optionHex(c: FieldContext, kind: number): FieldCell {
   const h = c.p.tcp;
   if (!h) return '';
   let out: Value[] | undefined;
@@ -91,7 +91,7 @@ function optionHex(c: FieldContext, kind: number): Cell {
 }
 
 /** One value per HTTP message of the frame (messages without one are skipped). */
-function joinHttp(c: FieldContext, pick: (m: HttpMessage) => string | number | undefined): Cell {
+function joinHttp(c: FieldContext, pick: (m: HttpMessage) => string | number | undefined): FieldCell {
   if (c.http.length === 0) return '';
   if (c.http.length === 1) {
     const v = pick(c.http[0]);
@@ -112,11 +112,13 @@ const httpText = (pick: (m: HttpMessage) => string | undefined): Extract => (c) 
     return v === undefined ? undefined : asciiField(v);
   });
 
-function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: HttpExchange) => string | number | undefined): Cell {
-  const last = c.http[c.http.length - 1];
+function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: HttpExchange) => string | number | undefined): FieldCell {
+  // The frame's record is its last paired message's; a message Wireshark never paired shows none.
+  let last: HttpMessage | undefined;
+  for (let i = c.http.length - 1; i >= 0 && !last; i--) if (!c.http[i].unpaired) last = c.http[i];
   if (!last) return '';
   const x = c.pairing ?? last.exchange;
-  return joinHttp(c, (m) => pick(m, x));
+  return joinHttp(c, (m) => (m.unpaired ? undefined : pick(m, x)));
 }
 
 const header = (name: string): Extract => (c) => {
@@ -163,7 +165,7 @@ function finalOf(c: FieldContext): TcpConversation | undefined {
 }
 
 /** The outer header's value, then the quoted one's. */
-function outerInner<T extends Value>(outer: T | undefined, inner: T | undefined): Cell {
+function outerInner<T extends Value>(outer: T | undefined, inner: T | undefined): FieldCell {
   if (inner === undefined) return outer ?? '';
   return outer === undefined ? inner : [outer, inner];
 }
@@ -181,7 +183,7 @@ function aceCounter(c: FieldContext): boolean {
   return !!(h && !(h.flags & TH_SYN) && finalOf(c)?.accEcn);
 }
 
-function scaleFactor(c: FieldContext): Cell {
+function scaleFactor(c: FieldContext): FieldCell {
   const h = anyTcp(c);
   const f = finalOf(c);
   if (!h || !f || h.flags & TH_SYN) return '';
@@ -385,7 +387,7 @@ export function flagsString(flags: number, ace = false): string {
   return s;
 }
 
-function sackEdges(c: FieldContext, which: 0 | 1): Cell {
+function sackEdges(c: FieldContext, which: 0 | 1): FieldCell {
   if (!tcpOk(c) || !c.p.tcp!.sack) return '';
   // The receiver's base as the printing pass has it (tshark -2's second pass), else its final one.
   const rev = c.t!.dir1 ? c.t!.conv.flow2 : c.t!.conv.flow1;

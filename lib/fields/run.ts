@@ -12,7 +12,7 @@ import { decodeRecord, Packet, PacketDecoder, SUPPORTED_LINKTYPES } from '../dec
 import { CaptureError } from '../capture/errors';
 import { TcpAnalyzer, TcpConversation } from '../tcp/analysis';
 import { HttpAnalyzer, HttpAnalyzerOptions, HttpExchange, HttpMessage } from '../http/analyzer';
-import { Cell, FIELDS, FIELD_NAMES, FIELD_NEEDS, FieldContext } from './registry';
+import { FieldCell, FIELDS, FIELD_NAMES, FIELD_NEEDS, FieldContext } from './registry';
 import { TlsPresence } from './tls-presence';
 import { TSHARK_TLS_PORTS } from '../tls/record';
 import { ChunkSink, DEFAULT_FORMAT, FieldsFormat, JsonWriter, RowWriter, TsvWriter } from './output';
@@ -90,7 +90,7 @@ export async function runFields(
           {
             // Pairing reads frames and times only: the headers need not stay.
             onMessage: keepPairing && ((m) => {
-              keepPairing.set(m.frame, m.exchange);
+              if (!m.unpaired) keepPairing.set(m.frame, m.exchange);
               m.headers = NO_HEADERS;
             }),
             onReassembled: needs.has('reassembly') ? (frames, finalFrame) => { for (const f of frames) reassembledIn.add(f, finalFrame); } : undefined,
@@ -105,6 +105,7 @@ export async function runFields(
       if (t) http1.frame(p, t);
       else if (p.udp) http1.datagram(p);
     });
+    http1?.end(tcp1.conversations);
     finals = tcp1.conversations;
     // tshark prints nothing for a file it cannot open, but a header for a 0-byte file.
     if (!read1.opened && read1.error?.code !== 'empty') return { read: read1, undecoded: [], rows: 0, httpPortsByContent: [] };
@@ -143,7 +144,7 @@ export async function runFields(
     p: undefined as unknown as Packet, t: undefined, q: undefined, finals, final: undefined, completeness: 0, first: { sec: 0, nsec: 0 }, prev: { sec: 0, nsec: 0 },
     http: frameMessages, httpHeaders: frameHeaders, reassembledIn: none, segmentCount, pairing: undefined,
   };
-  const cells: Cell[] = new Array<Cell>(extract.length).fill('');
+  const cells: FieldCell[] = new Array<FieldCell>(extract.length).fill('');
   // The `tls` and `http` display-filter tests follow TLS records (and CONNECT tunnels) only when asked for.
   const tls = filter?.usesTls ? new TlsPresence() : undefined;
   const tunnels = new Map<TcpConversation, 'tls' | 'opaque'>();

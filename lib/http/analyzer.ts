@@ -7,8 +7,8 @@ import { Packet } from '../decode/packet';
 import { Th } from '../decode/tcp';
 import { Ta, TcpConversation, TcpFrameInfo } from '../tcp/analysis';
 import { FlowReassembler, ReassemblyEvents } from '../tcp/reassembly';
-import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, messageBody, ParsedMessage } from './dissect';
-import { HTTP_METHODS, headerValues, MessageHead } from './message';
+import { dissectHttp, DESEGMENT_ONE_MORE_SEGMENT, DESEGMENT_UNTIL_FIN, DissectResume, HttpConvState, messageBody, ParsedMessage, rememberedMethod } from './dissect';
+import { headerValues, MessageHead, startKind } from './message';
 import { ONE_MORE_SEGMENT, SubdissectorResult, UNTIL_FIN } from '../tcp/reassembly';
 import { splitTlsRecords, TSHARK_TLS_PORTS } from '../tls/record';
 import { Queue } from '../util/queue';
@@ -42,8 +42,24 @@ export interface HttpMessage {
   tsNsec: number;
   /** Frames whose bytes make up this message (the last is `frame`). */
   frames: number[];
-  /** Request/response pairing (Wireshark's req_res entry). */
+  /**
+   * Request/response pairing (Wireshark's req_res entry). A message Wireshark never pairs
+   * (`unpaired`) has an exchange of its own (index -1) that no other message joins.
+   */
   exchange: HttpExchange;
+  /**
+   * The capture cut this message (its segment was captured only up to the snapshot length, as
+   * tshark's "Packet size limited during capture"): 'head' — the start line is there but header
+   * lines may be missing; 'body' — the head is whole, the body is not, and `bodyLength` counts
+   * only the captured bytes (the real length is unknown).
+   */
+  truncated?: 'head' | 'body';
+  /**
+   * Wireshark stopped reading this message's head inside a line that the capture (or the
+   * connection) cut, and never paired it: it has no request/response partner, and later
+   * messages pair as if it had not been there.
+   */
+  unpaired?: boolean;
 }
 
 export interface HttpExchange {
@@ -96,7 +112,7 @@ interface CountedMessage {
   bodyStart: number;
 }
 
-interface ConvState {
+interface ConvState extends HttpConvState {
   owner: HttpAnalyzer;
   protocol: AppProtocol;
   decided: boolean;
@@ -112,12 +128,12 @@ interface ConvState {
   forgotten: boolean;
 }
 
-/** Looks like the start of an HTTP/1.x message. */
+/** Looks like the start of an HTTP/1.x message (a request or status line, as Wireshark recognises one). */
 export function looksLikeHttp(b: Buffer, off: number, end: number): boolean {
-  const s = b.toString('latin1', off, Math.min(end, off + 24));
-  if (s.startsWith('HTTP/1.')) return true;
-  const sp = s.indexOf(' ');
-  return sp > 0 && HTTP_METHODS.has(s.slice(0, sp));
+  const stop = Math.min(end, off + 24);
+  let e = off;
+  while (e < stop && b[e] !== 0x0a && b[e] !== 0x0d) e++;
+  return startKind(b, off, e) !== 'other';
 }
 
 /** A TLS record header: handshake/alert/CCS/application data, version 3.x. */
@@ -178,9 +194,25 @@ export class HttpAnalyzer {
     }
     for (let c = this.closed.peek(); c !== undefined && c.closedAt + this.forgetAfter < frame; c = this.closed.peek()) {
       c.forgotten = true;
+      c.flows?.[0].end();
+      c.flows?.[1].end();
       c.flows = undefined;
       c.tail = undefined;
       this.closed.shift();
+    }
+  }
+
+  /**
+   * The capture ended: PDUs still waiting will never complete (reported through onReassembled
+   * where Wireshark shows them). Call once, after the last frame, on the analyzer's own
+   * conversations.
+   */
+  end(conversations: Iterable<TcpConversation>): void {
+    for (const conv of conversations) {
+      const st = this.stateOf(conv);
+      if (!st?.flows) continue;
+      st.flows[0].end();
+      st.flows[1].end();
     }
   }
 
@@ -213,6 +245,7 @@ export class HttpAnalyzer {
     }
     const fin = (h.flags & Th.FIN) !== 0;
     const complete = p.payloadCaptured >= h.payloadLen;
+    const retransmitted = (t.flags & (Ta.RETRANSMISSION | Ta.SPURIOUS_RETRANSMISSION)) !== 0;
     if (!st.decided && h.payloadLen > 0 && p.payloadCaptured > 0) {
       const end = p.payloadOffset + p.payloadCaptured;
       if (looksLikeHttp(p.bytes, p.payloadOffset, end)) {
@@ -224,10 +257,16 @@ export class HttpAnalyzer {
       st.decided = true;
     }
     if (!st.flows) return;
+    if (!complete && !retransmitted && p.payloadCaptured > 0 && st.protocol !== 'tls' && st.tunnel === 'none') {
+      // Cut by the snapshot length: TCP cannot reassemble it (Wireshark lets subdissectors ask for
+      // more only when the whole segment is there) and hands the captured bytes to HTTP as they are.
+      st.current = p;
+      this.dissectCut(st, conv, p);
+      st.current = undefined;
+    }
     // Like Wireshark ("do not call subdissectors for error packets"), a retransmitted segment's
-    // bytes are not handed to HTTP (out-of-order ones are); a snaplen-cut payload cannot be.
-    const usable = complete && !(t.flags & (Ta.RETRANSMISSION | Ta.SPURIOUS_RETRANSMISSION));
-    const len = usable ? h.payloadLen : 0;
+    // bytes are not handed to HTTP (out-of-order ones are).
+    const len = complete && !retransmitted ? h.payloadLen : 0;
     if (len === 0 && !fin) return;
     st.current = p;
     st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, p.bytes, p.payloadOffset, len, fin, (t.flags & Ta.OUT_OF_ORDER) !== 0, (t.flags & Ta.FAST_RETRANSMISSION) !== 0);
@@ -248,12 +287,34 @@ export class HttpAnalyzer {
   private readonly flowEvents: ReassemblyEvents | undefined;
 
   private enableHttp(st: ConvState, conv: TcpConversation): void {
-    const dissect = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object) => this.dissect(st, conv, data, length, frame, endOfStream, pending as CountedMessage | undefined);
+    const dissect = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object, resume?: object, resumeAt?: number) =>
+      this.dissect(st, conv, data, length, frame, endOfStream, pending as CountedMessage | undefined, resume as DissectResume | undefined, resumeAt);
     st.flows = [new FlowReassembler(dissect, this.flowEvents), new FlowReassembler(dissect, this.flowEvents)];
     if (st.protocol === 'unknown') st.protocol = 'http';
   }
 
-  private dissect(st: ConvState, conv: TcpConversation, data: Buffer, length: number, frame: number, endOfStream: boolean, counted: CountedMessage | undefined): SubdissectorResult {
+  /** The captured part of a segment cut by the snapshot length: the messages that start there, as far as they go. */
+  private dissectCut(st: ConvState, conv: TcpConversation, p: Packet): void {
+    const data = p.bytes.subarray(p.payloadOffset, p.payloadOffset + p.payloadCaptured);
+    const r = dissectHttp(data, data.length, { endOfStream: false, reportedEnd: p.tcp!.payloadLen, conv: st });
+    this.deliver(st, conv, r.messages, data, p.frame, p);
+  }
+
+  /** Messages of one dissection, in order: header lines of no message, and requests and responses. */
+  private deliver(st: ConvState, conv: TcpConversation, messages: ParsedMessage[], data: Buffer, frame: number, p: Packet): boolean {
+    for (const m of messages) {
+      if (m.head.start.kind === 'other') {
+        this.events.onHeaders?.(frame, m.head.headers);
+        continue;
+      }
+      st.protocol = 'http';
+      this.record(st, conv, m, data, frame, p);
+      if (this.startTunnel(st)) return true;
+    }
+    return false;
+  }
+
+  private dissect(st: ConvState, conv: TcpConversation, data: Buffer, length: number, frame: number, endOfStream: boolean, counted: CountedMessage | undefined, resume: DissectResume | undefined, resumeAt: number | undefined): SubdissectorResult {
     if (st.tunnel === 'tls') return tlsDesegment(data);
     if (st.tunnel === 'opaque') return DONE;
     const p = st.current!;
@@ -265,21 +326,12 @@ export class HttpAnalyzer {
       this.startTunnel(st);
       return DONE;
     }
-    const pendingMethod = st.tail && !st.tail.response ? st.tail.request?.method : undefined;
-    const r = dissectHttp(data, length, { endOfStream, noBody: pendingMethod === 'CONNECT' });
-    for (const m of r.messages) {
-      if (m.head.start.kind === 'other') {
-        this.events.onHeaders?.(frame, m.head.headers);
-        continue;
-      }
-      st.protocol = 'http';
-      this.record(st, conv, m, data, frame, p);
-      if (this.startTunnel(st)) return DONE;
-    }
+    const r = dissectHttp(data, length, { endOfStream, conv: st, resume, resumeAt });
+    if (this.deliver(st, conv, r.messages, data, frame, p)) return DONE;
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
     // A body nobody keeps is only counted while it is reassembled.
     const pending: CountedMessage | undefined = r.bodyOnly && !this.keepBodies ? r.incomplete : undefined;
-    return { desegmentOffset: r.desegmentOffset, desegmentLen: len, pending };
+    return { desegmentOffset: r.desegmentOffset, desegmentLen: len, pending, resume: r.resume, threw: r.threw };
   }
 
   /** After a message: does the connection stop carrying HTTP (101, or a 2xx answer to CONNECT)? */
@@ -302,8 +354,12 @@ export class HttpAnalyzer {
   /** `data` is the buffer the message was dissected from. */
   private record(st: ConvState, conv: TcpConversation, msg: ParsedMessage, data: Buffer, frame: number, p: Packet): void {
     const isRequest = msg.head.start.kind === 'request';
+    // Wireshark remembers the last request line it read (HEAD: the next response has no body).
+    if (isRequest) st.lastMethod = rememberedMethod(msg.head.start);
     let ex: HttpExchange;
-    if (isRequest || !st.tail || st.tail.response) {
+    if (msg.unpaired) {
+      ex = { index: -1 };
+    } else if (isRequest || !st.tail || st.tail.response) {
       // A request opens a new exchange; so does a response with nothing to answer.
       ex = { index: st.count++, prev: st.tail };
       if (st.tail) st.tail.next = ex;
@@ -344,6 +400,8 @@ class Message implements HttpMessage {
   readonly tsNsec: number;
   readonly frames: number[];
   readonly exchange: HttpExchange;
+  readonly truncated: 'head' | 'body' | undefined;
+  readonly unpaired: boolean | undefined;
   private readonly head: MessageHead;
 
   constructor(msg: ParsedMessage, frame: number, conv: TcpConversation | undefined, p: Packet, ex: HttpExchange, body: Buffer | undefined) {
@@ -364,6 +422,8 @@ class Message implements HttpMessage {
     this.tsNsec = p.tsNsec;
     this.frames = [frame];
     this.exchange = ex;
+    this.truncated = msg.truncated;
+    this.unpaired = msg.unpaired;
     this.head = head;
   }
 

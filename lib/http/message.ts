@@ -1,15 +1,22 @@
 /**
- * HTTP/1.x message heads (RFC 9112 §2–§6): start line, header fields, and how the body is framed.
- * Pure functions over bytes; nothing here knows about TCP.
+ * HTTP/1.x message heads (RFC 9112 §2–§6) read the way Wireshark 4.0 reads them
+ * (epan/dissectors/packet-http.c): the start line, the header fields, and the values that frame
+ * the body. Pure functions over bytes and text; nothing here knows about TCP.
+ *
+ * Wireshark reads a head twice, with different rules, and so does this module: once to decide
+ * whether the message is complete (req_resp_hdrs_do_reassembly: `framing*` below) and once to
+ * show it (dissect_http_message: `displayHead`, `display*`). Where the two disagree (e.g.
+ * `Content-Length: 1 2`), so does what tshark prints; matching tshark means keeping both.
  */
+import { lineEnd, nextLine, tokenLen, tokenNext } from './lines';
 
-/** Methods Wireshark recognises at the start of a request line. */
+/** Methods Wireshark recognises at the start of a request line (after an optional "M-": M-SEARCH is SEARCH). */
 export const HTTP_METHODS: ReadonlySet<string> = new Set([
   'GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE', 'PATCH',
   'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT',
   'CHECKOUT', 'CHECKIN', 'UNCHECKOUT', 'MKWORKSPACE', 'UPDATE', 'LABEL', 'MERGE',
   'BASELINE-CONTROL', 'MKACTIVITY', 'ORDERPATCH', 'ACL', 'MKREDIRECTREF', 'UPDATEREDIRECTREF',
-  'MKCALENDAR', 'BIND', 'UNBIND', 'REBIND', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE', 'M-SEARCH',
+  'MKCALENDAR', 'BIND', 'UNBIND', 'REBIND', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE',
   'POLL', 'BMOVE', 'BCOPY', 'BDELETE', 'BPROPFIND', 'BPROPPATCH', 'X-MS-ENUMATTS', 'RPC_IN_DATA',
   'RPC_OUT_DATA', 'VERSION-CONTROL', 'PRI',
 ]);
@@ -25,69 +32,98 @@ export interface StartLine {
   phrase?: string;
 }
 
-/**
- * Index of the end of the line starting at `from` (the CR of CRLF, or the LF), or -1. Header
- * lines are short: a byte loop finds their end faster than a call into Buffer.indexOf, which
- * takes over for long lines (body bytes).
- */
-export function findLineEnd(b: Buffer, from: number, end: number): number {
-  const stop = Math.min(end, b.length, from + SHORT_LINE);
-  let i = from;
-  while (i < stop && b[i] !== 0x0a) i++;
-  if (i >= stop) {
-    if (stop === end || stop === b.length) return -1;
-    i = b.indexOf(0x0a, stop);
-    if (i < 0 || i >= end) return -1;
-  }
-  return i > from && b[i - 1] === 0x0d ? i - 1 : i;
-}
-const SHORT_LINE = 256;
+/** Longest method name (BASELINE-CONTROL, UPDATEREDIRECTREF), after an optional "M-" (RFC 2774). */
+const METHOD_PREFIX = 2 + 17;
 
-/** Classify and split a start line (given without its line terminator). */
-export function parseStartLine(line: string): StartLine {
-  const sp = line.indexOf(' ');
-  if (line.startsWith('HTTP/')) {
-    // status-line = HTTP-version SP status-code SP [ reason-phrase ]
-    if (sp < 0) return { kind: 'response', version: line, code: undefined, phrase: undefined };
-    const r = sp + 1; // the rest of the line starts here
-    const restLen = line.length - r;
-    const code = restLen >= 3 && isDigit(line, r) && isDigit(line, r + 1) && isDigit(line, r + 2) ? digit(line, r) * 100 + digit(line, r + 1) * 10 + digit(line, r + 2) : undefined;
-    return { kind: 'response', version: line.slice(0, sp), code, phrase: restLen > 4 ? line.slice(r + 4) : undefined };
+/**
+ * What b[from, to) — a line without its terminator — starts (is_http_request_or_reply): a status
+ * line ("HTTP/…", "ICY 200"), a request line (a known method up to the first space, or the whole
+ * line; an "M-" prefix is skipped), or neither.
+ */
+export function startKind(b: Buffer, from: number, to: number): StartLineKind {
+  let s = from;
+  if (to - s >= 2 && b[s] === 0x4d && b[s + 1] === 0x2d) s += 2; // "M-"
+  const n = to - s;
+  // "HTTP/" and "GET " first, without making a string.
+  if (n >= 5 && b[s] === 0x48 && b[s + 1] === 0x54 && b[s + 2] === 0x54 && b[s + 3] === 0x50 && b[s + 4] === 0x2f) return 'response';
+  if (n >= 3 && b[s] === 0x47 && b[s + 1] === 0x45 && b[s + 2] === 0x54 && (n === 3 || b[s + 3] === 0x20)) return 'request';
+  if (n >= 7 && b.toString('latin1', s, s + 7) === 'ICY 200') return 'response';
+  const stop = Math.min(to, s + METHOD_PREFIX);
+  let i = s;
+  while (i < stop && b[i] !== 0x20) i++;
+  if (i === stop && stop < to) return 'other';
+  if (i - s === 3 && b.toString('latin1', s, i) === 'ICY') return 'response';
+  const word = b.toString('latin1', s, i);
+  return HTTP_METHODS.has(word) ? 'request' : 'other';
+}
+
+/**
+ * Split a start line (given without its terminator) as Wireshark's basic_request_dissector and
+ * basic_response_dissector do: tokens end at a space and the spaces after a token are skipped;
+ * a request's version is the rest of the line; a status code is the first three characters of
+ * its token as strtoul reads them; the phrase is the rest of the line.
+ */
+export function parseStartLine(line: string, kind: StartLineKind = startKind(Buffer.from(line, 'latin1'), 0, line.length)): StartLine {
+  const end = line.length;
+  if (kind === 'response') {
+    const vlen = tokenLen(line, 0, end);
+    if (vlen === 0) return { kind };
+    const version = line.slice(0, vlen);
+    let at = tokenNext;
+    const clen = tokenLen(line, at, end);
+    if (clen < 3) return { kind, version };
+    const code = strtoulPrefix(line, at, at + 3);
+    at = tokenNext;
+    return { kind, version, code, phrase: at < end ? line.slice(at) : undefined };
   }
-  const method = sp > 0 ? line.slice(0, sp) : '';
-  if (sp > 0 && HTTP_METHODS.has(method)) {
-    // request-line = method SP request-target SP HTTP-version (the version after the last space)
-    const last = line.lastIndexOf(' ');
-    if (last > sp + 1 && line.startsWith('HTTP/', last + 1)) {
-      return { kind: 'request', method, uri: line.slice(sp + 1, last), version: line.slice(last + 1) };
-    }
-    return { kind: 'request', method, uri: line.slice(sp + 1) };
+  if (kind === 'request') {
+    const mlen = tokenLen(line, 0, end);
+    if (mlen === 0) return { kind };
+    const method = line.slice(0, mlen);
+    let at = tokenNext;
+    // "Two spaces indicates an empty URI": the URI is then the empty token before the second.
+    if (at - mlen >= 2) at--;
+    const ulen = tokenLen(line, at, end);
+    const uri = line.slice(at, at + ulen);
+    at = tokenNext;
+    return { kind, method, uri, version: at < end ? line.slice(at) : undefined };
   }
   return { kind: 'other' };
 }
 
-function digit(s: string, i: number): number {
-  return s.charCodeAt(i) - 0x30;
+/** strtoul(s[from, to), 10) as C reads it: leading white space, a sign, then digits (0 without any). */
+function strtoulPrefix(s: string, from: number, to: number): number {
+  let i = from;
+  while (i < to && isCSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  if (i < to && (s.charCodeAt(i) === 0x2b || s.charCodeAt(i) === 0x2d)) neg = s.charCodeAt(i++) === 0x2d;
+  let v = 0;
+  for (; i < to && isDigitCode(s.charCodeAt(i)); i++) v = v * 10 + s.charCodeAt(i) - 0x30;
+  // (An unsigned negation wraps; Wireshark keeps the low 32 bits in a guint.)
+  return neg ? (-v >>> 0) : v;
 }
 
-function isDigit(s: string, i: number): boolean {
-  const c = s.charCodeAt(i);
+function isDigitCode(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
+}
+
+/** C's isspace in the "C" locale: SP, HT, LF, VT, FF, CR. */
+function isCSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
 export interface MessageHead {
   start: StartLine;
   /** Header fields in order, names as sent. (A parsed head makes them on first use: see TextHead.) */
   headers: Array<[string, string]>;
-  /** Offset just past the blank line that ends the head. */
+  /** Offset just past the head (the blank line, or where reading the head stopped). */
   bodyStart: number;
 }
 
 /**
- * A head as parsed from bytes: its text is kept whole and the header fields are cut out of it
- * only when asked for. Framing (Content-Length, Transfer-Encoding, Connection) reads single
- * values straight from the text, so a message nobody looks at costs one string, not two per
- * field.
+ * A head as read from bytes: its text is kept whole and the header fields are cut out of it only
+ * when asked for, so a message nobody looks at costs one string, not two per field. Every line of
+ * the text after the start line holds a colon (displayHead stops at the first that does not).
  */
 export class TextHead implements MessageHead {
   private fields: Array<[string, string]> | undefined = undefined;
@@ -131,44 +167,47 @@ export class TextHead implements MessageHead {
   }
 
   /**
-   * Walk the header lines: a line is a field when it has a colon after at least one character;
-   * the value is trimmed like String.prototype.trim (for latin1 text: TAB, LF, VT, FF, CR, SP, NBSP).
-   * Collects every field, or every value of `lower`, or returns its first value.
+   * Walk the header lines (ended by CR, LF or CRLF): the name runs to the first colon, the value
+   * starts after the colon and the spaces and tabs after it, and runs to the end of the line —
+   * trailing white space included, as Wireshark keeps it (process_header). Collects every
+   * field, or every value of `lower`, or returns its first value.
    */
   private scan(lower: string | undefined, fields?: Array<[string, string]>, values?: string[]): string | undefined {
     const text = this.text;
     const len = text.length;
     let s = this.firstField;
-    // The next colon at or after s (len: none). Kept across lines, so lines without a colon do
-    // not send each search to the end of the text: the walk stays linear whatever the head holds.
+    // The next CR, LF and colon at or after s (len: none), kept across lines so that the walk
+    // stays linear whatever the head holds (one search each to the end of the text at most).
+    let cr = -1;
+    let lf = -1;
     let colon = -1;
     while (s < len) {
-      let nl = text.indexOf('\n', s);
-      if (nl < 0) nl = len;
-      // CRLF or bare LF, as findLineEnd decided (the text's last line has no terminator).
-      const e = nl < len && nl > s && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      if (cr < s) {
+        cr = text.indexOf('\r', s);
+        if (cr < 0) cr = len;
+      }
+      if (lf < s) {
+        lf = text.indexOf('\n', s);
+        if (lf < 0) lf = len;
+      }
+      const e = cr < lf ? cr : lf;
+      const next = e === cr && e + 1 === lf ? e + 2 : e + 1;
       if (colon < s) {
         colon = text.indexOf(':', s);
         if (colon < 0) colon = len;
       }
-      if (colon > s && colon < e && (lower === undefined || nameIs(text, s, colon, lower))) {
+      if (colon < e && (lower === undefined || nameIs(text, s, colon, lower))) {
         let a = colon + 1;
-        let z = e;
-        while (a < z && isTrimSpace(text.charCodeAt(a))) a++;
-        while (z > a && isTrimSpace(text.charCodeAt(z - 1))) z--;
-        const value = text.slice(a, z);
+        while (a < e && (text.charCodeAt(a) === 0x20 || text.charCodeAt(a) === 0x09)) a++;
+        const value = text.slice(a, e);
         if (fields) fields.push([text.slice(s, colon), value]);
         else if (values) values.push(value);
         else return value; // the first one is all that was asked for
       }
-      s = nl + 1;
+      s = next;
     }
     return undefined;
   }
-}
-
-function isTrimSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 }
 
 /** text[s, colon) equals the lower-case name, ignoring case as sameName does. */
@@ -178,27 +217,69 @@ function nameIs(text: string, s: number, colon: number, lower: string): boolean 
   return true;
 }
 
+/** A head as displayHead read it, and how reading it ended. */
+export interface DisplayedHead {
+  head: TextHead;
+  /** The blank line that ends a head was found (else reading stopped at a line that is not a field, or at the end of the data). */
+  blankLine: boolean;
+  /**
+   * Reading threw, as Wireshark's does: the data (or what was captured of it) ended inside a
+   * line that could still become a field. The message is shown with what was read, but
+   * Wireshark never gets to pair it.
+   */
+  cut: boolean;
+}
+
 /**
- * Parse the head of a message that starts at `off`. Returns undefined while the blank line that
- * ends the head has not arrived yet. The lines are found in the bytes; the head then becomes one
- * string (one conversion instead of one per line), cut into fields when they are asked for.
+ * Read a message's head from b[off, end) as dissect_http_message shows it: the start line, then
+ * every line holding a colon is a field, up to a blank line; a line without a colon ends the
+ * head there (its bytes are not part of it). A line still open at `end` — the end of the bytes
+ * there are, e.g. what a snapshot length kept — is read as far as it goes; if it has no colon,
+ * reading it would have run past the data (`cut`).
  */
-export function parseHead(b: Buffer, off: number, end: number): MessageHead | undefined {
-  const first = findLineEnd(b, off, end);
-  if (first < 0) return undefined;
-  const firstField = b[first] === 0x0d ? first + 2 : first + 1;
-  let pos = firstField;
+export function displayHead(b: Buffer, off: number, end: number, kind: StartLineKind): DisplayedHead {
+  end = Math.min(end, b.length);
+  const first = lineEnd(b, off, end, false);
+  let pos = nextLine;
   let textEnd = first;
-  for (;;) {
-    const e = findLineEnd(b, pos, end);
-    if (e < 0) return undefined;
-    if (e === pos) break;
+  let blankLine = false;
+  let cut = false;
+  const firstField = pos;
+  // The next colon at or after pos (Infinity: none), kept across lines: linear however many lines lack one.
+  let colon = -1;
+  while (pos < end) {
+    const e = lineEnd(b, pos, end, false);
+    const next = nextLine;
+    if (e === pos) {
+      blankLine = true;
+      pos = next;
+      break;
+    }
+    if (colon < pos) {
+      colon = b.indexOf(0x3a, pos);
+      if (colon < 0) colon = Infinity;
+    }
+    if (colon >= e) {
+      // Not a field: the head ends here. Without a terminator, the byte that says so is missing.
+      cut = e >= end;
+      break;
+    }
     textEnd = e;
-    pos = b[e] === 0x0d ? e + 2 : e + 1;
+    pos = next;
   }
   const text = b.toString('latin1', off, textEnd);
-  const start = parseStartLine(first === textEnd ? text : text.slice(0, first - off));
-  return new TextHead(start, text, firstField - off, b[pos] === 0x0d ? pos + 2 : pos + 1);
+  const start = parseStartLine(first === textEnd ? text : text.slice(0, first - off), kind);
+  return { head: new TextHead(start, text, firstField - off, pos), blankLine, cut };
+}
+
+/**
+ * The head of the message at b[off, end) as displayHead reads it, or undefined while it still
+ * runs to the end of the data (neither its blank line nor a line ending it has arrived).
+ */
+export function parseHead(b: Buffer, off: number, end: number): MessageHead | undefined {
+  const first = lineEnd(b, off, end, false);
+  const d = displayHead(b, off, end, startKind(b, off, Math.min(first, off + 4096)));
+  return d.blankLine || d.head.bodyStart < Math.min(end, b.length) ? d.head : undefined;
 }
 
 /** Every value of a header field, in order (names compare case-insensitively). */
@@ -247,51 +328,99 @@ function foldCase(c: number): number {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0xc0 && c <= 0xde && c !== 0xd7) ? c | 0x20 : c;
 }
 
-/** Transfer-Encoding ends in "chunked" (RFC 9112 §6.1). */
-export function isChunked(h: MessageHead): boolean {
-  if (headerValue(h, 'transfer-encoding') === undefined) return false; // the usual case, without a list
-  for (const v of headerValues(h, 'transfer-encoding')) if (/(^|,)\s*chunked\s*$/i.test(v)) return true;
-  return false;
+// ---- what frames the body, as shown (dissect_http_message / process_header)
+
+/**
+ * Content-Length as the displayed message uses it (g_ascii_strtoll, then: not negative, some
+ * digits, no overflow, followed by nothing or white space); the last such field wins, and an
+ * invalid last one means none. Undefined when absent or invalid.
+ */
+export function contentLength(h: MessageHead): number | undefined {
+  const all = headerValues(h, 'content-length');
+  if (all.length === 0) return undefined;
+  const v = all[all.length - 1];
+  let i = 0;
+  while (i < v.length && isCSpace(v.charCodeAt(i))) i++;
+  let neg = false;
+  if (i < v.length && (v.charCodeAt(i) === 0x2b || v.charCodeAt(i) === 0x2d)) neg = v.charCodeAt(i++) === 0x2d;
+  const digits = i;
+  while (i < v.length && isDigitCode(v.charCodeAt(i))) i++;
+  if (i === digits || (i < v.length && !isCSpace(v.charCodeAt(i)))) return undefined;
+  const text = v.slice(digits, i);
+  if (i - digits > 18 && !fitsInt64(text)) return undefined; // ERANGE
+  const n = Number(text);
+  if (neg && n !== 0) return undefined;
+  return n;
 }
 
-/** Content-Length as a number, or undefined when absent or invalid (digits only, surrounding white space allowed). */
-export function contentLength(h: MessageHead): number | undefined {
-  const v = headerValue(h, 'content-length');
-  if (v === undefined) return undefined;
-  const t = v.trim();
-  if (t.length === 0) return undefined;
-  for (let i = 0; i < t.length; i++) if (!isDigit(t, i)) return undefined;
-  return Number(t);
+function fitsInt64(digits: string): boolean {
+  const d = digits.replace(/^0+/, '');
+  return d.length < 19 || (d.length === 19 && d <= '9223372036854775807');
+}
+
+/** A Transfer-Encoding field makes the shown body chunked when one of its words starts with "chunked" (case matters, as in Wireshark). */
+export function isChunked(h: MessageHead): boolean {
+  const all = headerValues(h, 'transfer-encoding');
+  if (all.length === 0) return false;
+  return /(^|[ ,\t])chunked/.test(all[all.length - 1]);
+}
+
+/** Any Transfer-Encoding field at all (then Content-Length is ignored for the body, RFC 9112 §6.3). */
+export function hasTransferEncoding(h: MessageHead): boolean {
+  return headerValue(h, 'transfer-encoding') !== undefined;
 }
 
 /**
- * Walk a chunked body starting at `off`. Returns the offset just past the final CRLF of the
- * trailer section, or -1 if the body is not complete within [off, end).
+ * The size of a chunk as the displayed body reads it: strtol(line, 16) up to a ';', kept to 32
+ * bits as Wireshark's guint32 keeps it (so "ffffffffffffffff" saturates, "100000005" is 5).
  */
-export function chunkedBodyEnd(b: Buffer, off: number, end: number, out?: Buffer[]): number {
-  let pos = off;
-  for (;;) {
-    const e = findLineEnd(b, pos, end);
-    if (e < 0) return -1;
-    const sizeText = b.toString('latin1', pos, e).split(';')[0].trim();
-    const size = /^[0-9a-fA-F]+$/.test(sizeText) ? parseInt(sizeText, 16) : NaN;
-    pos = b[e] === 0x0d ? e + 2 : e + 1;
-    if (Number.isNaN(size)) return pos; // malformed: stop here
-    if (size === 0) {
-      // trailer section, ended by an empty line
-      for (;;) {
-        const t = findLineEnd(b, pos, end);
-        if (t < 0) return -1;
-        const after = b[t] === 0x0d ? t + 2 : t + 1;
-        if (t === pos) return after;
-        pos = after;
-      }
-    }
-    if (pos + size > end) return -1;
-    out?.push(b.subarray(pos, pos + size));
-    pos += size;
-    const crlf = findLineEnd(b, pos, end);
-    if (crlf < 0) return -1;
-    pos = b[crlf] === 0x0d ? crlf + 2 : crlf + 1;
+export function displayChunkSize(b: Buffer, from: number, to: number): number {
+  return hexPrefix(b, from, to, true);
+}
+
+/**
+ * The size of a chunk as reassembly reads it (sscanf "%x" into an unsigned int), or -1 when the
+ * line has no hex number at all.
+ */
+export function framingChunkSize(b: Buffer, from: number, to: number): number {
+  return hexPrefix(b, from, to, false);
+}
+
+/**
+ * The number in b[from, to) (stopping at ';') as C's strtol/strtoul read it in base 16: white
+ * space, a sign, an optional 0x, hex digits; the low 32 bits of the result. strtol saturates at
+ * 2^63 − 1 (`signed`), strtoul at 2^64 − 1; -1 when there are no digits (strtoul's failure).
+ */
+function hexPrefix(b: Buffer, from: number, to: number, signed: boolean): number {
+  let i = from;
+  while (i < to && isCSpace(b[i])) i++;
+  let neg = false;
+  if (i < to && (b[i] === 0x2b || b[i] === 0x2d)) neg = b[i++] === 0x2d;
+  if (i + 2 < to + 1 && b[i] === 0x30 && (b[i + 1] | 0x20) === 0x78 && i + 2 < to && hexValue(b[i + 2]) >= 0) i += 2;
+  let lo = 0; // the low 32 bits
+  let digits = 0;
+  let significant = 0; // hex digits after leading zeros: more than 16 overflow 64 bits
+  for (; i < to; i++) {
+    const d = hexValue(b[i]);
+    if (d < 0) break;
+    if (significant > 0 || d > 0) significant++;
+    lo = ((lo * 16) + d) % 4294967296;
+    digits++;
   }
+  if (digits === 0) return signed ? 0 : -1;
+  // strtol saturates at 0x7fffffffffffffff (negative: at its negation): low 32 bits ffffffff or 1.
+  const over = significant > 16 || (signed && significant === 16 && hexDigitAt(b, i - 16) >= 8);
+  if (over) return signed ? (neg ? 1 : 0xffffffff) : 0xffffffff;
+  return neg ? (4294967296 - lo) % 4294967296 : lo;
+}
+
+/** The hex digit at i (for the overflow check of a 16-digit number). */
+function hexDigitAt(b: Buffer, i: number): number {
+  return hexValue(b[i]);
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
 }

@@ -22,14 +22,27 @@ export interface SubdissectorResult {
    * value is handed back instead of data.
    */
   pending?: object;
+  /**
+   * With "one more segment": where the dissector's scan of the waiting message stopped, relative
+   * to the message (at `desegmentOffset`). It is handed back with the next call for the same
+   * message, so that a message arriving a few bytes per segment is read once, not once per segment.
+   */
+  resume?: object;
+  /**
+   * The dissector ran past the end of the data (an exception in Wireshark): nothing more of this
+   * segment is dissected, and the PDU's segments are not listed in the frame that completed it.
+   */
+  threw?: boolean;
 }
 
 /**
  * The application-layer dissector. `data` is a complete segment payload or a reassembled PDU of
  * `length` bytes; `frame` is where it is dissected; `endOfStream` is true when the data ends with
  * a FIN. For a count-only PDU `data` is empty and `pending` is what the dissector asked to keep.
+ * `resume` is what the last call for the same waiting message returned, that message starting at
+ * `resumeAt` in `data`.
  */
-export type Subdissector = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object) => SubdissectorResult;
+export type Subdissector = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object, resume?: object, resumeAt?: number) => SubdissectorResult;
 
 export interface ReassemblyEvents {
   /**
@@ -78,6 +91,11 @@ interface Msp {
   applied: number;
   /** A fragment was cut at the PDU's end when applied: assemble afresh if the PDU grows. */
   cut: boolean;
+  /** The dissector's scan of the message waiting at `resumeAt` (SubdissectorResult.resume). */
+  resume: object | undefined;
+  resumeAt: number;
+  /** Last frame in which the PDU was reassembled and the dissector asked for one more segment (0: none since). */
+  attempt: number;
 }
 
 /** What a finished PDU keeps, and a PDU nobody tracks frames for (never written to). */
@@ -124,8 +142,25 @@ export class FlowReassembler {
     if (len) this.desegment(frame, seq, buf, start, start + len, outOfOrder);
     if (fin && !this.untilFin) {
       // Nothing can complete after the sender's FIN: let go of the PDUs still waiting.
+      for (const m of this.msps) if (!m.done) this.abandon(m);
       this.msps = this.msps.filter((m) => m.done);
     }
+  }
+
+  /** The end of the capture (or of the connection's state): PDUs still waiting will never complete. */
+  end(): void {
+    for (const m of this.msps) if (!m.done) this.abandon(m);
+    this.msps = [];
+  }
+
+  /**
+   * A PDU that will never complete. If it was last reassembled and found to need one more
+   * segment, Wireshark's fragment table keeps the frame of that attempt and shows it as
+   * "Reassembled PDU in frame" on the PDU's first segment only.
+   */
+  private abandon(m: Msp): void {
+    if (m.attempt && this.events && m.frames.length) this.events.onReassembled([m.frames[0]], m.attempt, 0);
+    m.attempt = 0;
   }
 
   /**
@@ -190,13 +225,17 @@ export class FlowReassembler {
           this.finish(msp, frame, false);
           return;
         }
-        const r = this.dissect(this.assemble(msp), msp.totLen, frame, false, msp.pending);
+        const r = this.dissect(this.assemble(msp), msp.totLen, frame, false, msp.pending, msp.resume, msp.resumeAt);
         const lastLen = len;
         const oldLen = msp.totLen - lastLen;
         // (A count-only PDU cannot grow: its bytes are gone. Its dissector never asks.)
         if (r.desegmentLen !== 0 && r.desegmentOffset <= oldLen && msp.pending === undefined) {
           // Still incomplete: extend the MSP (Wireshark's partial reassembly).
           msp.totLen = -1;
+          msp.resume = r.resume;
+          msp.resumeAt = r.desegmentOffset;
+          // (Wireshark's fragment table then shows this frame on the PDU's first segment if it never completes.)
+          msp.attempt = r.desegmentLen === ONE_MORE_SEGMENT ? frame : 0;
           if (r.desegmentLen === ONE_MORE_SEGMENT) {
             msp.nxtpdu = u32(seq + remaining + 1);
             msp.entireSegment = true;
@@ -210,16 +249,18 @@ export class FlowReassembler {
           seq = u32(seq + lastLen);
           continue;
         }
-        this.finish(msp, frame, false);
+        this.finish(msp, frame, false, r.threw);
+        if (r.threw) return;
         if (r.desegmentLen !== 0) {
           // The reassembled data completed one PDU and started another at its end.
           const fromEnd = msp.totLen - r.desegmentOffset;
-          deseg = { desegmentOffset: 0, desegmentLen: r.desegmentLen, pending: r.pending };
+          deseg = { desegmentOffset: 0, desegmentLen: r.desegmentLen, pending: r.pending, resume: r.resume };
           desegBase = pos + lastLen - fromEnd;
         }
       } else {
         if (outOfOrder) return;
         const r = this.dissect(buf.subarray(pos, end), remaining, frame, false);
+        if (r.threw) return;
         if (r.desegmentLen !== 0) {
           deseg = r;
           desegBase = pos + r.desegmentOffset;
@@ -241,7 +282,7 @@ export class FlowReassembler {
             nxtpdu = u32(nxtseq + deseg.desegmentLen);
           }
           const pending = deseg.desegmentLen > 0 ? deseg.pending : undefined;
-          const m: Msp = { seq: desegSeq, nxtpdu, frames: this.events ? [] : NO_FRAMES, fragments: pending === undefined ? [] : NO_FRAGMENTS, totLen: -1, entireSegment: entire, done: false, extraFrames: NO_FRAMES, finalFrame: 0, covered: 0, ahead: NO_FRAGMENTS, pending, assembled: undefined, applied: 0, cut: false };
+          const m: Msp = { seq: desegSeq, nxtpdu, frames: this.events ? [] : NO_FRAMES, fragments: pending === undefined ? [] : NO_FRAGMENTS, totLen: -1, entireSegment: entire, done: false, extraFrames: NO_FRAMES, finalFrame: 0, covered: 0, ahead: NO_FRAGMENTS, pending, assembled: undefined, applied: 0, cut: false, resume: deseg.resume, resumeAt: 0, attempt: 0 };
           // Keep the list ordered by start (it nearly always goes at the end).
           let at = this.msps.length;
           while (at > 0 && !seqLT(this.msps[at - 1].seq, m.seq)) at--;
@@ -337,12 +378,14 @@ export class FlowReassembler {
     return out.length === total ? out : out.subarray(0, total);
   }
 
-  private finish(m: Msp, frame: number, endOfStream: boolean): void {
+  private finish(m: Msp, frame: number, endOfStream: boolean, threw = false): void {
     m.done = true;
     m.finalFrame = frame;
-    const count = m.frames.length;
+    let count = m.frames.length;
     const frames = this.events ? otherFrames(m, frame) : NO_FRAMES;
-    if (endOfStream) this.dissect(this.assemble(m), m.totLen, frame, true, m.pending);
+    if (endOfStream && this.dissect(this.assemble(m), m.totLen, frame, true, m.pending).threw) threw = true;
+    // (Count 0: the frame that completed it lists no segments, its dissection having thrown.)
+    if (threw) count = 0;
     this.events?.onReassembled(frames, frame, count);
     // Forget the bytes; keep the MSP boundary so retransmissions of its first segment are recognised.
     m.frames = NO_FRAMES;
@@ -351,6 +394,7 @@ export class FlowReassembler {
     m.ahead = NO_FRAGMENTS;
     m.pending = undefined;
     m.assembled = undefined;
+    m.resume = undefined;
     // Finished PDUs that end before this one starts can no longer be retransmitted into; keep at most 8.
     const msps = this.msps;
     let k = 0;

@@ -1,0 +1,213 @@
+/**
+ * Waterfall: one row per TCP connection, its lifetime as a light band and each HTTP request on it
+ * as a labelled bar (URI → status), so connection reuse (several bars in one row) and parallel
+ * connections (bars at the same time in different rows) read at a glance. Keep-alive idle time is
+ * cut from the time axis and marked; preconnected connections that never carried a request and the
+ * way each connection ended (FIN from either side, RST, still open) are marked too.
+ */
+import { COLORS, VegaLiteSpec, chartSpec, clip, textWidth } from './common';
+import { TimeAxis, cutLayers, durationText, timeAxis, xAxis, xScale } from './time-axis';
+
+export interface WaterfallRequest {
+  /** The request URI (hostile text: only ever shown as a data value). */
+  label: string;
+  method?: string;
+  status?: number | string;
+  /** Request sent / last byte of the response received (seconds since the capture's first frame). */
+  start: number;
+  end: number;
+  /** Frames that carried the request and completed the response, for the tooltip. */
+  requestFrame?: number;
+  responseFrame?: number;
+}
+
+export interface WaterfallRow {
+  stream: number;
+  /** Short row label, e.g. ":49734". */
+  label: string;
+  opened: number;
+  /** When the connection ended (last FIN/ACK or RST); absent if still open when the capture ended. */
+  closed?: number;
+  role: 'page' | 'parallel' | 'sequential' | 'preconnect' | 'other';
+  requests: WaterfallRequest[];
+  closedBy?: 'client' | 'server' | 'rst' | 'not-captured';
+  /** Frame range for the tooltip, e.g. "1–30". */
+  frames?: string;
+}
+
+export interface WaterfallInput {
+  rows: WaterfallRow[];
+  /** Time of the capture's last frame: where a connection still open is drawn to. */
+  captureEnd: number;
+  id?: string;
+  caption?: string;
+}
+
+const ROLE: Record<WaterfallRow['role'], { name: string; color: string }> = {
+  page: { name: '页面所在的连接', color: '#1f77b4' },
+  parallel: { name: '并行连接', color: '#ff7f0e' },
+  sequential: { name: '后续连接', color: '#2ca02c' },
+  preconnect: { name: '预连接（未发请求）', color: '#9467bd' },
+  other: { name: '其他连接', color: '#7f7f7f' },
+};
+
+const CLOSE: Record<NonNullable<WaterfallRow['closedBy']>, { name: string; shape: string }> = {
+  client: { name: '客户端先发 FIN', shape: 'triangle-left' },
+  server: { name: '服务器先发 FIN', shape: 'triangle-right' },
+  rst: { name: 'RST 中止', shape: 'cross' },
+  'not-captured': { name: '抓包结束时未关闭', shape: 'circle' },
+};
+
+const PLOT_W = 540;
+const LEVEL_H = 17;
+const BAR_H = 9;
+const FONT = 10;
+
+export function waterfallChart(input: WaterfallInput): VegaLiteSpec {
+  const rows = input.rows;
+  const times = rows.flatMap((r) => [r.opened, r.closed ?? input.captureEnd, ...r.requests.flatMap((q) => [q.start, q.end])]);
+  // A request in progress is never idle time, whatever its length.
+  const axis = timeAxis(times, { width: PLOT_W }, rows.flatMap((r) => r.requests.map((q): [number, number] => [q.start, q.end])));
+
+  const bars: object[] = [];
+  const labelsLeft: object[] = [];
+  const labelsRight: object[] = [];
+  const lifetimes: object[] = [];
+  const closes: object[] = [];
+  const rowCenters: number[] = [];
+  const rowLabels: string[] = [];
+  let y = 0;
+  for (const r of rows) {
+    const placed = layoutRow(r, axis);
+    const levels = Math.max(1, ...placed.map((p) => p.level + 1));
+    const h = levels * LEVEL_H + 8;
+    const top = y;
+    const end = r.closed ?? input.captureEnd;
+    const role = ROLE[r.role];
+    lifetimes.push({
+      x: r.opened,
+      x2: Math.max(end, axis.time(axis.px(r.opened) + 2)),
+      y: top + 2,
+      y2: top + h - 2,
+      what: `连接 ${r.stream}（${r.label}）：${role.name}`,
+      frames: r.frames ?? '',
+      span: `${axis.format(r.opened)} – ${r.closed === undefined ? '抓包结束' : axis.format(r.closed)}`,
+    });
+    for (const p of placed) {
+      const cy = top + 4 + p.level * LEVEL_H + LEVEL_H / 2 + 2;
+      const q = p.req;
+      const frames = [q.requestFrame !== undefined ? `请求第 ${q.requestFrame} 帧` : '', q.responseFrame !== undefined ? `响应第 ${q.responseFrame} 帧` : '无响应'].filter(Boolean).join(' → ');
+      bars.push({ x: q.start, x2: Math.max(q.end, axis.time(axis.px(q.start) + 3)), y: cy - BAR_H / 2, y2: cy + BAR_H / 2, role: role.name, what: p.fullText, frames, took: durationText(Math.max(0, q.end - q.start)) });
+      (p.align === 'left' ? labelsLeft : labelsRight).push({ x: axis.time(p.textX), y: cy, text: p.text });
+    }
+    if (r.role === 'preconnect' && !r.requests.length) labelsLeft.push({ x: axis.time(Math.min(axis.px(r.opened) + 6, PLOT_W - 130)), y: top + h / 2, text: '握手后没有发送请求' });
+    const by = r.closedBy ?? (r.closed === undefined ? 'not-captured' : undefined);
+    if (by) closes.push({ x: by === 'not-captured' ? input.captureEnd : end, y: top + h / 2, how: CLOSE[by].name, when: r.closed === undefined ? '抓包结束' : axis.format(end) });
+    rowCenters.push(top + h / 2);
+    rowLabels.push(`连接 ${r.stream}  ${r.label}`);
+    y += h;
+  }
+  const height = Math.max(y, 40);
+  const yScale = { domain: [0, height], range: [0, height], zero: false, nice: false };
+  const rolesUsed = [...new Set(rows.map((r) => r.role))].map((k) => ROLE[k]);
+  const closesUsed = Object.values(CLOSE).filter((c) => closes.some((d) => (d as { how: string }).how === c.name));
+
+  const layers: object[] = [
+    {
+      data: { values: lifetimes },
+      mark: { type: 'rect', fill: '#e8eef4', stroke: '#c5d3e0' },
+      encoding: { x2: { field: 'x2' }, y2: { field: 'y2' }, tooltip: [{ field: 'what', title: '连接' }, { field: 'span', title: '存续' }, { field: 'frames', title: '帧' }] },
+    },
+    // Over the lifetimes: a connection idling through a cut shows the cut.
+    ...cutLayers(axis, 0, height),
+    {
+      data: { values: bars },
+      mark: { type: 'rect' },
+      encoding: {
+        x2: { field: 'x2' },
+        y2: { field: 'y2' },
+        color: { field: 'role', type: 'nominal', title: '请求所在连接', scale: { domain: rolesUsed.map((r) => r.name), range: rolesUsed.map((r) => r.color) } },
+        tooltip: [{ field: 'what', title: '请求' }, { field: 'frames', title: '帧' }, { field: 'took', title: '耗时' }],
+      },
+    },
+    textLayer(labelsLeft, 'left'),
+    textLayer(labelsRight, 'right'),
+  ];
+  if (closes.length)
+    layers.push({
+      data: { values: closes },
+      mark: { type: 'point', filled: true, size: 70, color: '#333', opacity: 1 },
+      encoding: {
+        shape: { field: 'how', type: 'nominal', title: '连接结束', scale: { domain: closesUsed.map((c) => c.name), range: closesUsed.map((c) => c.shape) } },
+        tooltip: [{ field: 'how', title: '连接结束' }, { field: 'when', title: '时间' }],
+      },
+    });
+  const parallel = rows.filter((r) => r.requests.length).length;
+  return chartSpec(
+    input.id ?? 'waterfall',
+    '瀑布图：各条 TCP 连接上的 HTTP 请求',
+    input.caption ??
+      `瀑布图：每行一条 TCP 连接（浅色为连接的存续时间），每个 HTTP 请求一根标注了 URI 和状态码的条（从发出请求到收到响应的最后一个字节）；${parallel} 条连接承载了请求${axis.cuts.length ? `；时间轴上灰色竖带是省略的空闲时间（${axis.cuts.map((c) => durationText(c.to - c.from)).join('、')}）` : ''}`,
+    {
+      width: PLOT_W,
+      height,
+      encoding: {
+        x: { field: 'x', type: 'quantitative', scale: xScale(axis), axis: xAxis(axis) },
+        y: {
+          field: 'y',
+          type: 'quantitative',
+          scale: yScale,
+          axis: { title: 'TCP 连接', values: rowCenters, labelExpr: `${JSON.stringify(rowLabels)}[indexof(${JSON.stringify(rowCenters)}, datum.value)]`, grid: false, ticks: false, domain: false, labelPadding: 6 },
+        },
+      },
+      layer: layers,
+    },
+  );
+}
+
+function textLayer(values: object[], align: 'left' | 'right'): object {
+  return { data: { values }, mark: { type: 'text', align, baseline: 'middle', fontSize: FONT, color: '#222', limit: 0 }, encoding: { text: { field: 'text' } } };
+}
+
+interface Placed {
+  req: WaterfallRequest;
+  level: number;
+  text: string;
+  fullText: string;
+  textX: number;
+  align: 'left' | 'right';
+}
+
+/** Give each request of a row a level so that no two bars or labels overlap. */
+function layoutRow(r: WaterfallRow, axis: TimeAxis): Placed[] {
+  const levels: number[] = []; // rightmost occupied pixel per level
+  const out: Placed[] = [];
+  for (const q of [...r.requests].sort((a, b) => a.start - b.start)) {
+    const fullText = `${q.method ? `${q.method} ` : ''}${q.label} → ${q.status ?? '无响应'}`;
+    const x0 = axis.px(q.start);
+    const x1 = Math.max(axis.px(q.end), x0 + 3);
+    let text = clip(fullText, 230, FONT);
+    let w = textWidth(text, FONT);
+    let align: 'left' | 'right' = 'left';
+    let textX = x1 + 4;
+    let left = x0;
+    let right = textX + w;
+    if (right > PLOT_W) {
+      if (x0 - 4 - w >= 0) {
+        align = 'right';
+        textX = x0 - 4;
+        left = textX - w;
+        right = x1;
+      } else {
+        text = clip(fullText, Math.max(40, PLOT_W - textX), FONT);
+        w = textWidth(text, FONT);
+        right = textX + w;
+      }
+    }
+    let level = levels.findIndex((occupied) => occupied + 8 <= left);
+    if (level < 0) level = levels.length;
+    levels[level] = right;
+    out.push({ req: q, level, text, fullText, textX, align });
+  }
+  return out;
+}

@@ -1,0 +1,194 @@
+/**
+ * The report's figures, rendered as the report renders them (lib's renderSvg) and laid out in
+ * headless Chromium at A4 content width in print media: every label inside its SVG, no two labels
+ * overlapping, text at least 8 px, a legend naming every series of a multi-series chart, every axis
+ * titled, tooltips that name frames. What the figures show is checked against tshark on the same
+ * capture: the flow graph draws every SYN/FIN/RST/retransmission/HTTP frame, the time-sequence
+ * graph marks exactly tshark's retransmissions, bytes in flight are tshark's, the waterfall labels
+ * each request with its URI and its response's status, the MSS line is the SYN's MSS option.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT, SHARED_CAPTURES, runTshark, tsharkAvailable } from './support/tshark';
+import { Browser, FigureLayout, haveChromium, launch, layoutFigures, overlaps } from './support/chromium';
+import * as wn from '../lib';
+
+const REFERENCE = path.join(ROOT, 'captures', 'first-visit-server-close.pcapng');
+const SCENARIOS = path.join(ROOT, 'test', 'scenarios', 'captures');
+const CAPTURES: Array<{ name: string; file: string }> = [
+  { name: 'reference', file: REFERENCE },
+  { name: 'lossy lab capture (veth, nft drops)', file: path.join(SCENARIOS, 'veth-loss.pcapng') },
+  { name: 'lossy, 7 endpoints (pcap2har/fhs_ncomp)', file: path.join(SHARED_CAPTURES, 'pcap2har/fhs_ncomp.pcap') },
+  { name: 'IPv6 localhost lab capture', file: path.join(SCENARIOS, 'ipv6-localhost.pcapng') },
+  { name: 'IPv6 (PcapPlusPlus/one_ipv6_http_stream)', file: path.join(SHARED_CAPTURES, 'PcapPlusPlus/one_ipv6_http_stream.pcap') },
+  { name: '6 endpoints (PcapPlusPlus/three_http_streams)', file: path.join(SHARED_CAPTURES, 'PcapPlusPlus/three_http_streams.pcap') },
+].filter((c) => fs.existsSync(c.file));
+
+type Spec = Record<string, unknown>;
+
+/** Every unit (layer leaf) of a spec with the data it draws and its encoding. */
+function units(spec: Spec, data?: unknown[]): Array<{ data: Array<Record<string, unknown>>; encoding: Record<string, Record<string, unknown>>; mark: unknown }> {
+  const own = ((spec.data as { values?: unknown[] })?.values ?? data) as Array<Record<string, unknown>> | undefined;
+  const kids = [...((spec.layer as Spec[]) ?? []), ...((spec.vconcat as Spec[]) ?? []), ...((spec.hconcat as Spec[]) ?? [])];
+  const enc = (spec.encoding ?? {}) as Record<string, Record<string, unknown>>;
+  if (!kids.length) return [{ data: own ?? [], encoding: enc, mark: spec.mark }];
+  return kids.flatMap((k) => units({ ...k, encoding: { ...(spec.layer ? enc : {}), ...((k.encoding as object) ?? {}) } }, own));
+}
+
+/** The series a chart distinguishes by colour or shape (values actually drawn). */
+function seriesOf(spec: Spec): string[] {
+  const out = new Set<string>();
+  for (const u of units(spec))
+    for (const ch of ['color', 'shape', 'fill']) {
+      const e = u.encoding[ch];
+      if (!e) continue;
+      if (e.datum !== undefined) out.add(String(e.datum));
+      // An arrowhead's shape says which way it points: a direction, not a series.
+      else if (e.field === 'dir') continue;
+      else if (typeof e.field === 'string' && e.legend !== null) for (const d of u.data) out.add(String(d[e.field]));
+      else if (typeof e.field === 'string' && u.data.some((d) => d[e.field as string] !== u.data[0][e.field as string])) out.add(`(no legend: ${e.field})`);
+    }
+  return [...out];
+}
+
+function tshark(file: string, fields: string[]): string[][] {
+  return runTshark(file, fields)
+    .stdout.trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t'));
+}
+
+const skip = !haveChromium() || !tsharkAvailable();
+(skip ? describe.skip : describe)('figures in Chromium at A4 width', () => {
+  let browser: Browser;
+  const built = new Map<string, { lab: wn.LabModel; figures: Array<{ id: string; spec: Spec; svg: string }>; layout: FigureLayout[] }>();
+  beforeAll(async () => {
+    browser = await launch();
+    const page = await browser.newPage();
+    for (const c of CAPTURES) {
+      const { lab } = await wn.loadLab(c.file);
+      const blocks = wn.allTopics(lab);
+      const figures: Array<{ id: string; spec: Spec; svg: string }> = [];
+      for (const b of blocks) if (b.kind === 'figure') figures.push({ id: b.id, spec: b.spec, svg: await wn.renderSvg(b.spec) });
+      built.set(c.name, { lab, figures, layout: await layoutFigures(page, figures, wn.CSS) });
+    }
+  }, 120000);
+  afterAll(async () => browser && (await browser.close()));
+
+  test('the reference, a lossy and an IPv6 capture are all here', () => {
+    expect(CAPTURES.map((c) => c.name)).toEqual(expect.arrayContaining(['reference', 'lossy, 7 endpoints (pcap2har/fhs_ncomp)', 'IPv6 (PcapPlusPlus/one_ipv6_http_stream)', '6 endpoints (PcapPlusPlus/three_http_streams)']));
+  });
+
+  describe.each(CAPTURES.map((c) => [c.name]))('%s', (name) => {
+    const get = () => built.get(name)!;
+
+    test('every label lies inside its SVG, none overlaps another, none is under 8 px', () => {
+      for (const f of get().layout) {
+        const outside = f.texts.filter((t) => t.left < f.box.left - 1 || t.right > f.box.right + 1 || t.top < f.box.top - 1 || t.bottom > f.box.bottom + 1);
+        expect({ id: f.id, outside: outside.map((t) => t.text) }).toEqual({ id: f.id, outside: [] });
+        expect({ id: f.id, overlaps: overlaps(f.texts) }).toEqual({ id: f.id, overlaps: [] });
+        const small = f.texts.filter((t) => t.px < 8 - 1e-6).map((t) => `${t.text} (${t.px.toFixed(1)} px)`);
+        expect({ id: f.id, small }).toEqual({ id: f.id, small: [] });
+        expect(f.width).toBeLessThanOrEqual(673 + 1);
+      }
+    });
+
+    test('a legend names every series of a multi-series chart; every axis has a title; tooltips name frames', () => {
+      const { figures, layout } = get();
+      for (const f of figures) {
+        const l = layout.find((x) => x.id === f.id)!;
+        const series = seriesOf(f.spec);
+        // A channel that tells series apart but has its legend switched off is a defect by itself.
+        expect({ id: f.id, unlabelled: series.filter((x) => x.startsWith('(no legend')) }).toEqual({ id: f.id, unlabelled: [] });
+        if (series.length > 1) expect({ id: f.id, missing: series.filter((s) => !l.legendLabels.includes(s)) }).toEqual({ id: f.id, missing: [] });
+        for (const a of l.axes.filter((x) => x.labels > 0)) expect({ id: f.id, axis: a.label, title: a.title.trim() !== '' }).toEqual({ id: f.id, axis: a.label, title: true });
+        const tips = units(f.spec).flatMap((u) => ((u.encoding.tooltip as unknown as Array<{ title?: string }>) ?? []).map((t) => t.title));
+        expect({ id: f.id, framesInTooltip: tips.some((t) => t === '帧' || t === '请求') }).toEqual({ id: f.id, framesInTooltip: true });
+        const meta = (f.spec.usermeta as { figure: { id: string; caption: string } }).figure;
+        expect(meta.id).toBe(f.id);
+        expect(meta.caption.length).toBeGreaterThan(10);
+        expect(typeof f.spec.title === 'string' && /[\u4e00-\u9fff]/.test(f.spec.title as string)).toBe(true);
+      }
+    });
+
+    test('the flow graph draws every SYN, FIN, RST, retransmission and HTTP frame (tshark) of the lab connections', () => {
+      const { lab, figures, layout } = get();
+      const flow = layout.filter((f) => /^flow(-\d+)?$/.test(f.id));
+      expect(flow.length).toBe(figures.filter((f) => /^flow(-\d+)?$/.test(f.id)).length);
+      const drawn = new Set(flow.flatMap((f) => f.texts.map((t) => t.text)));
+      const shownStreams = new Set(wn.flowGraphInput(lab).packets.map((p) => String(p.stream)));
+      const rows = tshark(getFile(name), ['frame.number', 'tcp.stream', 'tcp.flags.syn', 'tcp.flags.fin', 'tcp.flags.reset', 'tcp.analysis.retransmission', 'http.request.method', 'http.response.code']);
+      const important = rows.filter((r) => shownStreams.has(r[1]) && (r[2] === '1' || r[3] === '1' || r[4] === '1' || r[5] === '1' || r[6] !== '' || r[7] !== '')).map((r) => r[0]);
+      expect(important.length).toBeGreaterThan(0);
+      expect(important.filter((n) => !drawn.has(n))).toEqual([]);
+    });
+
+    test('time-sequence graph: red segments are exactly tshark\'s retransmissions in that direction', () => {
+      const { lab, figures } = get();
+      for (const f of figures.filter((x) => x.id.startsWith('tsg-'))) {
+        const stream = Number(f.id.slice(4));
+        const lc = lab.connections.find((c) => c.conn.stream === stream)!;
+        const input = wn.timeSequenceInput(lc);
+        const sender = input.direction.startsWith('服务器') ? lc.conn.server : lc.conn.client;
+        const red = new Set(units(f.spec).flatMap((u) => u.data.filter((d) => d.series === '重传的数据段').map((d) => String(d.frame))));
+        const expected = tshark(getFile(name), ['frame.number', 'tcp.stream', 'tcp.srcport', 'tcp.len', 'tcp.analysis.retransmission'])
+          .filter((r) => r[1] === String(stream) && r[2] === String(sender.port) && Number(r[3]) > 0 && r[4] === '1')
+          .map((r) => r[0]);
+        expect([...red].sort()).toEqual(expected.sort());
+      }
+    });
+
+    test('bytes in flight on data frames are tshark\'s tcp.analysis.bytes_in_flight', () => {
+      const { figures, lab } = get();
+      const bif = figures.find((f) => f.id === 'bif');
+      if (!lab.connections.some((c) => c.bytes.server > 0)) return expect(bif).toBeUndefined();
+      const ours = new Map(wn.bytesInFlightInput(lab).series.flatMap((s) => s.points.filter((p) => p.kind === 'data')).map((p) => [String(p.frame), p.bytes]));
+      const rows = tshark(getFile(name), ['frame.number', 'tcp.analysis.bytes_in_flight']).filter((r) => r[1] !== '' && ours.has(r[0]));
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) expect([r[0], ours.get(r[0])]).toEqual([r[0], Number(r[1])]);
+    });
+
+    test('waterfall: each request drawn as "METHOD URI → status" with the status of its response (tshark)', () => {
+      const { layout } = get();
+      const w = layout.find((f) => f.id === 'waterfall');
+      const rows = tshark(getFile(name), ['frame.number', 'http.request.method', 'http.request.uri', 'http.response_in', 'http.response.code', 'tcp.stream']);
+      const code = new Map(rows.filter((r) => r[4]).map((r) => [r[0], r[4]]));
+      const reqs = rows.filter((r) => r[1] && r[2] && (r[5] ?? '') !== ''); // HTTP over TCP (not SSDP); trim() ate a last empty field
+      if (!w) return expect(reqs).toEqual([]);
+      const texts = w.texts.map((t) => t.text);
+      for (const r of reqs.filter((x) => x[2].length < 30)) expect(texts).toContain(`${r[1]} ${r[2]} → ${code.get(r[3]) ?? '无响应'}`);
+    });
+
+    test('segment sizes: the MSS line is the MSS option of the receiver\'s SYN (tshark)', () => {
+      const { layout, lab } = get();
+      const s = layout.find((f) => f.id === 'segsize');
+      if (!s) return;
+      const mss = tshark(getFile(name), ['tcp.stream', 'tcp.flags.syn', 'tcp.flags.ack', 'tcp.options.mss_val']).filter((r) => r[1] === '1' && r[3] !== '');
+      const fromServer = mss.filter((r) => r[2] === '1' && lab.connections.some((c) => String(c.conn.stream) === r[0])).map((r) => Number(r[3]));
+      if (fromServer.length) expect(s.texts.map((t) => t.text)).toContain(`MSS ${Math.min(...fromServer).toLocaleString('en-US')}`);
+    });
+  });
+
+  test('six endpoints: one lane each, text still at least 8 px at A4 width', () => {
+    const b = built.get('6 endpoints (PcapPlusPlus/three_http_streams)')!;
+    expect(wn.flowGraphInput(b.lab).lanes).toHaveLength(6);
+    const flow = b.layout.find((f) => f.id === 'flow')!;
+    expect(Math.min(...flow.texts.map((t) => t.px))).toBeGreaterThanOrEqual(8);
+  });
+
+  test('a long lossy capture: the flow graph folds ordinary packets and pages, the bursts are magnified', () => {
+    const b = built.get('lossy, 7 endpoints (pcap2har/fhs_ncomp)')!;
+    const flows = b.figures.filter((f) => /^flow/.test(f.id));
+    const input = wn.flowGraphInput(b.lab);
+    expect(input.packets.length).toBeGreaterThan(44);
+    const rowsDrawn = flows.reduce((n, f) => n + units(f.spec).filter((u) => (u.mark as { type?: string })?.type === 'rule' && u.encoding.color).reduce((m, u) => m + u.data.length, 0), 0);
+    expect(rowsDrawn).toBeLessThan(input.packets.length); // folded …
+    expect(rowsDrawn).toBeGreaterThanOrEqual(input.packets.filter((p) => p.important).length); // … never the important ones
+    for (const f of b.layout.filter((x) => /^flow/.test(x.id))) expect(f.height).toBeLessThan(1000); // a page fits on a page
+  });
+});
+
+function getFile(name: string): string {
+  return CAPTURES.find((c) => c.name === name)!.file;
+}
