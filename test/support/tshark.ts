@@ -112,8 +112,8 @@ export async function wirenoteFields(args: string[]): Promise<FieldsRun> {
 }
 
 /** tshark's output; `httpPorts` are extra ports to decode as HTTP (-d tcp.port==N,http). */
-export function runTshark(file: string, fields: string[], httpPorts: number[] = []): FieldsRun {
-  const args = ['-2', '-n', '-r', file, '-T', 'fields', '-E', 'header=y', '-E', 'separator=/t'];
+export function runTshark(file: string, fields: string[], httpPorts: number[] = [], extra: string[] = []): FieldsRun {
+  const args = ['-2', '-n', '-r', file, '-T', 'fields', '-E', 'header=y', '-E', 'separator=/t', ...extra];
   for (const p of httpPorts) args.push('-d', `tcp.port==${p},http`);
   for (const f of fields) args.push('-e', f);
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
