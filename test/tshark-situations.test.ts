@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { prng } from '../lib';
 import { ALL_FIELDS, compareCapture, REQUIRED_FIELDS, runTshark, runWirenote, tsharkAvailable } from './support/tshark';
-import { Conn, eth, F, icmp, icmp6, ipv4, ipv6, opt, pcap, pcapng, Rec, timed, udpDatagram } from './support/pcap-builder';
+import { Conn, eth, F, icmp, icmp6, ipv4, ipv6, opt, pcap, pcapng, Rec, tcp, timed, udpDatagram } from './support/pcap-builder';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-situations-'));
 function write(name: string, data: Buffer): string {
@@ -72,6 +72,23 @@ function connection(c: Conn): Buffer[] {
       const all = connection(new Conn('10.0.0.1', '10.0.0.2', 40000, 80));
       const rows = agree(write('irtt-negative.pcap', pcap(timed([all[2], all[0], all[1]], 1700000000, 0.001))));
       expect(cell(rows, 2, 'tcp.analysis.initial_rtt')).toBe('-0.001000000');
+    });
+
+    test('odd first packets: SYN-ACK first, a SYN with an acknowledgement number but no ACK flag, SYN+FIN, a SYN-ACK with another ISN', () => {
+      const A = '10.0.0.1';
+      const B = '10.0.0.2';
+      const cs = (seq: number, ack: number, flags: number) => tcp({ src: A, dst: B, sport: 40000, dport: 80, seq, ack, flags });
+      const sc = (seq: number, ack: number, flags: number) => tcp({ src: B, dst: A, sport: 80, dport: 40000, seq, ack, flags });
+      const cases: Buffer[][] = [
+        [sc(5000, 1001, F.SYN | F.ACK), cs(1000, 777, F.SYN)],
+        [sc(5000, 1001, F.SYN | F.ACK), cs(1000, 5001, F.SYN)],
+        [sc(5000, 1001, F.SYN | F.ACK), cs(1000, 0, F.SYN | F.FIN)],
+        [sc(5000, 1001, F.SYN | F.ACK), sc(6000, 1001, F.SYN | F.ACK)],
+        [sc(5101, 1001, F.ACK), sc(5000, 1001, F.SYN | F.ACK)],
+        [cs(1001, 5101, F.ACK), sc(5000, 1001, F.SYN | F.ACK)],
+        [cs(1000, 0, F.SYN), sc(5001, 1001, F.ACK), cs(1000, 0, F.SYN)],
+      ];
+      cases.forEach((pk, i) => agree(write(`odd-${i}.pcap`, pcap(timed(pk)))));
     });
 
     test('new data starting one byte before the next sequence number is no retransmission', () => {

@@ -450,7 +450,8 @@ export class TcpAnalyzer {
       revBase = rev.shownBase;
     }
     info.seqRel = u32(h.seq - fwdBase);
-    info.ackRel = flags & Th.ACK ? u32(h.ack - revBase) : 0;
+    // Without the ACK flag tshark shows the field as it is (usually 0), not relative.
+    info.ackRel = flags & Th.ACK ? u32(h.ack - revBase) : u32(h.ack);
     const nxt = h.seq + h.payloadLen + (flags & (Th.SYN | Th.FIN) ? 1 : 0);
     info.nextSeqRel = u32(nxt - fwdBase);
     return info;
@@ -765,7 +766,8 @@ export function completenessBits(flags: number, seglen: number): number {
   let c = 0;
   if ((flags & (Th.SYN | Th.ACK)) === (Th.SYN | Th.ACK)) c |= Completeness.SYN_ACK;
   else if ((flags & (Th.SYN | Th.ACK)) === Th.ACK) c |= seglen > 0 ? Completeness.DATA : Completeness.ACK;
-  if (flags & Th.FIN) c |= Completeness.FIN;
+  // Wireshark counts a FIN only with ACK set (a SYN+FIN or a bare FIN adds nothing).
+  if ((flags & (Th.FIN | Th.ACK)) === (Th.FIN | Th.ACK)) c |= Completeness.FIN;
   if (flags & Th.RST) c |= Completeness.RST;
   return c;
 }
