@@ -141,7 +141,8 @@ export function buildLab(a: CaptureAnalysis, source = ''): LabModel {
   const server = serverAgent(firstHeader(labExchanges, 'response', 'server'), firstHeader(labExchanges, 'response', 'x-powered-by'));
 
   // Per connection: TCP facts, then roles and closes, which look across connections.
-  const pageArrived = page?.exchange.response?.time;
+  // A browser starts reading a page with its first bytes (a chunked page arrives over a while).
+  const pageArrived = page?.exchange.response?.start;
   const inputs: Array<CloseInput & { lc: Omit<LabConnection, 'close' | 'parallelWith'> }> = labConns.map((conn) => {
     const frames = framesOf.get(conn.stream) ?? [];
     const o = orientations.get(conn.stream)!;
