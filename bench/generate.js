@@ -7,6 +7,7 @@
  * four-way teardown. Same seed and size → byte-identical file.
  *
  *   node bench/generate.js --packets 1000000 --out bench/out/http-1m.pcap [--seed 1]
+ *   node bench/generate.js --packets 1000000 --body-max 300 --requests-max 1   (≈ 100 k short connections)
  */
 'use strict';
 const fs = require('fs');
@@ -14,11 +15,15 @@ const path = require('path');
 const { prng } = require('wirenote');
 
 function parse(argv) {
-  const o = { packets: 100000, out: undefined, seed: 1 };
+  const o = { packets: 100000, out: undefined, seed: 1, bodyMax: Infinity, requestsMax: 3 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--packets') o.packets = Number(argv[++i]);
     else if (argv[i] === '--out') o.out = argv[++i];
     else if (argv[i] === '--seed') o.seed = Number(argv[++i]);
+    // Short connections (many of them per million packets): --body-max 300 --requests-max 1.
+    else if (argv[i] === '--body-max') o.bodyMax = Number(argv[++i]);
+    else if (argv[i] === '--requests-max') o.requestsMax = Number(argv[++i]);
+    else throw new Error(`unknown option ${argv[i]}`);
   }
   o.out = o.out || path.join(__dirname, 'out', `http-${o.packets}.pcap`);
   return o;
@@ -99,7 +104,7 @@ const SYN_OPTS = [2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 0, 0]; // MSS 1460, NOP, W
 const SYNACK_OPTS = [2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 0, 0];
 
 /** One connection as a generator of packets (yielded one at a time so connections interleave). */
-function* connection(id, rnd, w, clock) {
+function* connection(id, rnd, w, clock, o) {
   const client = 0x0a000000 + (id % 250) + 1; // 10.0.0.x
   const server = 0x0a010001; // 10.1.0.1
   const sport = 10000 + (id % 50000);
@@ -117,13 +122,13 @@ function* connection(id, rnd, w, clock) {
   yield rtt;
   C(ACK, [], null, 0);
   yield 50;
-  const requests = 1 + Math.floor(rnd() * 3);
+  const requests = 1 + Math.floor(rnd() * o.requestsMax);
   for (let r = 0; r < requests; r++) {
     const req = Buffer.from(`GET /asset/${id}/${r}.bin HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: wirenote-bench\r\nAccept: */*\r\nConnection: keep-alive\r\n\r\n`);
     C(PSH | ACK, [], req, req.length);
     cs += req.length;
     yield rtt;
-    const size = 200 + Math.floor(rnd() ** 2 * 60000);
+    const size = Math.min(o.bodyMax, 200 + Math.floor(rnd() ** 2 * 60000));
     const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${size}\r\nConnection: keep-alive\r\n\r\n`);
     const msg = Buffer.concat([head, BODY.subarray(0, size)]);
     let off = 0;
@@ -193,7 +198,7 @@ function main() {
   let next = 0;
   const CONCURRENT = 16;
   while (w.count < o.packets) {
-    while (active.length < CONCURRENT) active.push(connection(next++, rnd, w, clock));
+    while (active.length < CONCURRENT) active.push(connection(next++, rnd, w, clock, o));
     const k = Math.floor(rnd() * active.length);
     const r = active[k].next();
     if (r.done) active.splice(k, 1);

@@ -236,6 +236,8 @@ class Collector {
             // A copy, so the whole body's memory can go (the message's field is ours to replace).
             (m as { body?: Buffer }).body = keep ? own(b.subarray(0, n)) : undefined;
           }
+          // Outside the kept streams only what "other traffic" names is kept: a request's User-Agent.
+          if (!keep) m.headers = m.isRequest ? m.headers.filter(([k]) => k.toLowerCase() === 'user-agent') : [];
           this.messages.push(m);
           this.startPayloads.delete(m.frame);
         },

@@ -12,8 +12,9 @@ import { CaptureFacts, captureFacts, LinkFacts, linkFacts } from './capture';
 import { activeSpan, CloseFacts, closeContext, closeFacts, CloseInput, ConnectionRole, overlaps } from './connections';
 import { header, LabExchange, labMessages, pairConnection, pduFrames } from './http';
 import { buildPage, isHtmlResponse, Page, PageCandidate, readCandidate } from './page';
+import { ScopeScan, scanForScope } from './scan';
 import { chooseScope, classifyConnection, ConnectionClass, LabScope, nameOtherPackets, OtherTcpGroup, OtherTraffic, senderOf } from './traffic';
-import { AckFacts, ackFacts, Handshake, handshakeOf, LossFacts, lossFacts, orient, Orientation, sideOf, Teardown, teardownOf } from './tcp';
+import { AckFacts, ackFacts, Endpoint, Handshake, handshakeOf, LossFacts, lossFacts, orient, Orientation, sideOf, Teardown, teardownOf } from './tcp';
 
 export interface LabConnection {
   stream: number;
@@ -277,9 +278,10 @@ export const STREAMS_WITHOUT_LAB = 200;
 
 /**
  * Analyse a capture file and build its lab model, with memory bounded by the lab's own traffic:
- * a large capture is read twice — first without per-frame data to find the lab (the page by its
- * content, bodies of documents only), then keeping frames, bodies and start lines only for the
- * connections of the lab's server. Small captures are read once, keeping everything.
+ * a large capture is read twice — first keeping only what choosing the lab needs (the page by its
+ * content, the requests' User-Agents), then keeping frames, bodies and start lines only for the
+ * connections between the lab's client and server (lab/scan.ts). Small captures are read once,
+ * keeping everything.
  */
 export async function analyzeLab(file: string, source = path.basename(file)): Promise<LabModel> {
   let size = 0;
@@ -289,17 +291,19 @@ export async function analyzeLab(file: string, source = path.basename(file)): Pr
     // a missing file: the analysis reports it
   }
   if (size <= TWO_PASS_BYTES) return buildLab(await analyzeCaptureFile(file), source);
-  const keep = labStreams(buildLab(await analyzeCaptureFile(file, { frames: false }), source));
+  const keep = labStreams(await scanForScope(file));
   return buildLab(await analyzeCaptureFile(file, { keepStream: (s) => keep(s) }), source);
 }
 
-/** The streams the second pass keeps: every connection with an endpoint of the lab's deciding connection (its server among them). */
-function labStreams(lab: LabModel): (stream: number) => boolean {
-  const d = lab.scope.decidedBy;
-  const a = lab.analysis.connections;
-  if (!d) return (s) => s < STREAMS_WITHOUT_LAB;
-  const dc = a.find((c) => c.stream === d.stream)!;
-  const ends = new Set([`${dc.client.addr}|${dc.client.port}`, `${dc.server.addr}|${dc.server.port}`]);
-  const keep = new Set(a.filter((c) => ends.has(`${c.client.addr}|${c.client.port}`) || ends.has(`${c.server.addr}|${c.server.port}`)).map((c) => c.stream));
+/**
+ * The streams the second pass keeps: the lab's client and server, whichever way round the first
+ * pass (which has no SYNs to orient by) saw them.
+ */
+function labStreams(scan: ScopeScan): (stream: number) => boolean {
+  const sc = scan.scope;
+  if (!sc.server || !sc.client) return (s) => s < STREAMS_WITHOUT_LAB;
+  const srv = sc.server;
+  const is = (e: Endpoint) => e.addr === srv.addr && e.port === srv.port;
+  const keep = new Set(scan.connections.filter((c) => (is(c.a) && c.b.addr === sc.client) || (is(c.b) && c.a.addr === sc.client) || c.stream === sc.decidedBy?.stream).map((c) => c.stream));
   return (s) => keep.has(s);
 }
