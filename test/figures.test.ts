@@ -189,9 +189,14 @@ const skip = !haveChromium() || !tsharkAvailable();
     expect(lanes).toHaveLength(6);
     const input: wn.FlowGraphInput = {
       lanes,
-      packets: a.frames.map((f) => ({ frame: f.frame, time: f.time, from: ep(f.src, f.srcPort), to: ep(f.dst, f.dstPort), stream: f.stream, flags: wn.flagsText(f.flags), detail: `Seq=${f.seq} Ack=${f.ack} Len=${f.len}`, len: f.len, important: f.len === 0 })),
+      packets: a.frames.map((f) => ({ frame: f.frame, time: f.time, from: ep(f.src, f.srcPort), to: ep(f.dst, f.dstPort), stream: f.stream, flags: wn.flagsText(f.flags), detail: `Seq=${f.seq} Ack=${f.ack} Len=${f.len}`, len: f.len, important: !!(f.flags & (wn.TH_SYN | wn.TH_FIN | wn.TH_RST)) })),
     };
     const specs = wn.flowGraphCharts(input);
+    // One lane line per endpoint on every page, at six different places, each headed by its address.
+    for (const s of specs) {
+      const laneLines = units(s).filter((u) => (u.mark as { type?: string })?.type === 'rule' && !u.encoding.color);
+      expect(new Set(laneLines.flatMap((u) => u.data.map((d) => d.x))).size).toBe(6);
+    }
     const page = await browser.newPage();
     const layout = await layoutFigures(page, await Promise.all(specs.map(async (s, i) => ({ id: `flow-${i}`, svg: await wn.renderSvg(s) }))), wn.CSS);
     await page.close();
@@ -199,6 +204,9 @@ const skip = !haveChromium() || !tsharkAvailable();
       expect(f.width).toBeLessThanOrEqual(673 + 1);
       expect(Math.min(...f.texts.map((t) => t.px))).toBeGreaterThanOrEqual(8);
       expect(overlaps(f.texts)).toEqual([]);
+      // Addresses may wrap onto two lines in the lane header: read the header's texts in order.
+      const header = f.texts.filter((t) => t.top < f.box.top + 60).map((t) => t.text).join('');
+      for (const l of lanes) expect(header).toContain(l.address);
     }
     // Every packet is drawn (28 packets: no folding below two pages).
     const drawn = new Set(layout.flatMap((f) => f.texts.map((t) => t.text)));
