@@ -64,7 +64,7 @@ interface Session {
   tables: number;
   numbers: Map<string, string>;
   /** Markdown displays waiting for a figure or table they refer to. */
-  pending: Array<{ displayId: string; template: string; ids: string[] }>;
+  pending: Array<{ displayId: string; template: string; ids: string[]; meta: Record<string, unknown> }>;
   displays: number;
 }
 
@@ -216,16 +216,18 @@ export function showMarkdown(markdown: string, meta?: Record<string, unknown>, d
   publish({ 'text/markdown': markdown, 'text/plain': plain }, meta ? { wirenote: meta } : {}, displayId, update);
 }
 
-function showMd(template: string): void {
+function showMd(template: string, cites?: unknown[]): void {
   const s = session();
   const text = resolveRefs(template, s.numbers);
   const meta: Record<string, unknown> = { kind: 'md' };
+  // The frames the text names (narrative topics): kept with the output, for checks against tshark.
+  if (cites?.length) meta.cites = cites;
   if (text !== template) meta.md = template;
   const waiting = refTargets(template).filter((t) => !s.numbers.has(t));
   if (waiting.length) {
     meta.md = template;
     const displayId = `wirenote-${s.chapter ?? 0}-${++s.displays}`;
-    s.pending.push({ displayId, template, ids: waiting });
+    s.pending.push({ displayId, template, ids: waiting, meta });
     showMarkdown(text, meta, displayId);
   } else showMarkdown(text, meta);
 }
@@ -235,7 +237,7 @@ function resolvePending(anchor: string): void {
   const s = session();
   for (const p of s.pending) {
     if (!p.ids.includes(anchor)) continue;
-    showMarkdown(resolveRefs(p.template, s.numbers), { kind: 'md', md: p.template }, p.displayId, true);
+    showMarkdown(resolveRefs(p.template, s.numbers), p.meta, p.displayId, true);
   }
   s.pending = s.pending.filter((p) => p.ids.some((id) => !s.numbers.has(id)));
 }
@@ -253,7 +255,7 @@ function showTable(b: Extract<Block, { kind: 'table' }>): void {
   const mdText = `${anchorHtml(anchor)}**${esc(caption)}**\n\n${table}${note ? `\n\n${esc(note)}` : ''}`;
   const data: MimeBundle = { 'text/markdown': mdText, 'text/plain': `${caption}\n${plainText(table)}${note ? `\n${note}` : ''}` };
   if (omitted) data['text/csv'] = tableCsv(b.header, b.rows);
-  publish(data, { wirenote: { kind: 'table', id: b.id, number, caption: b.caption, header: b.header, rows, omitted, total: b.rows.length } });
+  publish(data, { wirenote: { kind: 'table', id: b.id, number, caption: b.caption, header: b.header, rows, omitted, total: b.rows.length, ...(b.cites?.length ? { cites: b.cites } : {}) } });
   resolvePending(anchor);
 }
 
@@ -294,7 +296,7 @@ export function show(...what: Array<Showable | NotebookDisplay>): void {
     else blocks.push(w);
   }
   for (const b of blocks) {
-    if (b.kind === 'md') showMd(b.md);
+    if (b.kind === 'md') showMd(b.md, b.cites);
     else if (b.kind === 'table') showTable(b);
     else showFigure(b);
   }

@@ -107,16 +107,19 @@ function reasonToSkip(): string | undefined {
   beforeAll(() => {
     // 专业 and 姓名 are read up to 60 characters: the short form fits.
     const short = (k: number) => `H${k}\u202Eb\u200Bz\r# INJ${k} [l](javascript:alert(${k})) T${k}`;
-    const page = `<html><head><title>t</title></head><body><p>专业：${short(6)}</p><p>学号：2024001</p><p>姓名：${short(7)}</p></body></html>`;
     // HTTP ends a line at a lone CR (RFC 9112 §2.2 lets a recipient do so; Wireshark and wirenote
     // do), so in a header value or a URI a CR would end the line: there it is VT instead. The
     // page's fields keep their CR.
     const nasty = (k: number) => nastyText(k).replace(/\r/g, '\u000b');
     const nastyUri = (k: number) => nastyUriText(k).replace(/\r/g, '\u000b');
+    // The page names its logo, audio and icon, so the narrative follows them (and their headers).
+    const logo = `/logo${nastyUri(8)}.jpg`;
+    const attr = (u: string) => u.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\r\u000b]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const page = `<html><head><title>t</title><link rel="icon" href="/icon.jpg"></head><body><p>专业：${short(6)}</p><p>学号：2024001</p><p>姓名：${short(7)}</p><img src="${attr(logo)}"><audio src="/intro.mp3" controls></audio></body></html>`;
     writeHttpCapture(capture, [
       [
         { request: `GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: ${nasty(1)}\r\nX-Note: ${nasty(2)}\r\n\r\n`, response: httpResponse('200 OK', [['Content-Type', 'text/html; charset=utf-8'], ['ETag', nasty(3)], ['Keep-Alive', nasty(4)], ['Cache-Control', nasty(5)]], page) },
-        { request: `GET /logo${nastyUri(8)}.jpg HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n`, response: httpResponse(`200 OK${nasty(12)}`, [['Content-Type', 'image/jpeg']], Buffer.alloc(100, 0xff)) },
+        { request: `GET ${logo} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n`, response: httpResponse(`200 OK${nasty(12)}`, [['Content-Type', 'image/jpeg']], Buffer.alloc(100, 0xff)) },
         { request: `GET /intro.mp3 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nRange: bytes=0-${nasty(9)}\r\n\r\n`, response: httpResponse('206 Partial Content', [['Content-Type', 'audio/mpeg'], ['Content-Range', `bytes 0-9/10${nasty(10)}`]], Buffer.alloc(10, 1)) },
         { request: `GET /icon.jpg HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nIf-None-Match: ${nasty(11)}\r\n\r\n`, response: 'HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n\r\n' },
       ],
@@ -131,7 +134,7 @@ function reasonToSkip(): string | undefined {
   test('the hostile values reach the report (so the checks below check something)', () => {
     for (const k of ks) expect(md).toContain(`H${k}`);
     for (const k of [1, 3, 6, 8, 9, 10, 11]) expect(md).toMatch(new RegExp(`H${k}[^\\n]*INJ${k}`));
-    expect(md).toContain('<U+000D>');
+    expect(md).toContain('<U+000B>'); // the stand-in for CR in header values and the URI
     expect(md).toContain('<U+202E>'); // from the UTF-8 page
     expect(md).toContain('<U+0000>');
   });

@@ -54,6 +54,7 @@ describe('wirenote report: usage', () => {
     [['-p', 'CAPTURE'], /-p wants NAME=VALUE/],
     [['-p', 'NOPE=1'], /no notebook has a parameter NOPE/],
     [['--capture', 'no-such-file.pcapng'], /no such capture: no-such-file\.pcapng/],
+    [['--out', '.'], /--out \. would write the executed notebooks over notebooks: choose another folder/],
   ])('%j → a plain message, exit 2', (args, message) => {
     const r = run(['report', ...args]);
     expect(r.status).toBe(2);

@@ -24,7 +24,15 @@ function notebook(cells: Array<[string, string, string[]?]>): Notebook {
   };
 }
 
-const LOAD = "import { loadLab, show, md, table, figure, waterfall, startChapter } from 'wirenote';";
+const LOAD = "import { loadLab, show, md, table, figure, startChapter } from 'wirenote';";
+/** A chart of the teacher's own (a Vega-Lite spec with the figure's id and caption). */
+const MINI = JSON.stringify({
+  $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  usermeta: { figure: { id: 'mini', caption: '教师的小图' } },
+  data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }, { x: 3, y: 1 }] },
+  mark: 'line',
+  encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+});
 
 describe('exporting notebooks a teacher wrote', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-export-'));
@@ -46,7 +54,7 @@ describe('exporting notebooks a teacher wrote', () => {
     writeNotebook(
       path.join(nbs, '01-tags.ipynb'),
       notebook([
-        ['markdown', '# 第 1 章 标签\n\n开头的话。后面的[图](#fig-waterfall)在本章末尾。'],
+        ['markdown', '# 第 1 章 标签\n\n开头的话。后面的[图](#fig-mini)在本章末尾。'],
         ['markdown', 'REMOVED-MARKDOWN-CELL', ['remove-cell']],
         ['code', "const CAPTURE: string = '';", ['parameters']],
         ['code', `${LOAD}\nconst { lab } = await loadLab(CAPTURE);\n(globalThis as any).__labs = [lab];`, ['remove-output']],
@@ -56,13 +64,13 @@ describe('exporting notebooks a teacher wrote', () => {
         ['code', "show(md('SHOWN-OUTPUT-D')); // FOLDED-INPUT", ['hide-input']],
         ['code', "console.log('STDOUT-LINE <b>x</b>');"],
         ['code', `show(table('long', '一张长表', ['序号', '值'], [${rows}], [50, 77]));`],
-        ['code', 'show(figure(waterfall(lab)));'],
+        ['code', `show(figure(${MINI}));`],
       ]),
     );
     writeNotebook(
       path.join(nbs, '02-refs.ipynb'),
       notebook([
-        ['markdown', '# 第 2 章 引用\n\n第 1 章的[图](#fig-waterfall)与[表](#tab-long)；不存在的[图](#fig-nothing)。'],
+        ['markdown', '# 第 2 章 引用\n\n第 1 章的[图](#fig-mini)与[表](#tab-long)；不存在的[图](#fig-nothing)。'],
         ['code', "const CAPTURE: string = '';", ['parameters']],
         ['code', `${LOAD}\nconst { lab } = await loadLab(CAPTURE);\nshow(md(\`同一个 lab 模型：\${(globalThis as any).__labs[0] === lab}\`));`],
       ]),
@@ -106,10 +114,10 @@ describe('exporting notebooks a teacher wrote', () => {
   });
 
   test('cross-references: shown before the figure, across notebooks, and to nothing', () => {
-    expect(plain.md).toContain('后面的[图 1-1](#fig-waterfall)在本章末尾。');
-    expect(plain.md).toContain('第 1 章的[图 1-1](#fig-waterfall)与[表 1-1](#tab-long)；不存在的图。');
-    expect(plain.html).toContain('第 1 章的<a href="#fig-waterfall">图 1-1</a>与<a href="#tab-long">表 1-1</a>；不存在的图。');
-    expect(plain.html).toContain('<figure id="fig-waterfall">');
+    expect(plain.md).toContain('后面的[图 1-1](#fig-mini)在本章末尾。');
+    expect(plain.md).toContain('第 1 章的[图 1-1](#fig-mini)与[表 1-1](#tab-long)；不存在的图。');
+    expect(plain.html).toContain('第 1 章的<a href="#fig-mini">图 1-1</a>与<a href="#tab-long">表 1-1</a>；不存在的图。');
+    expect(plain.html).toContain('<figure id="fig-mini">');
   });
 
   test('one analysis per report: every notebook gets the same lab model', () => {

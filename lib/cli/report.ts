@@ -105,6 +105,9 @@ export async function reportCommand(args: string[]): Promise<number> {
   if (!fs.existsSync(o.notebooks) || !fs.statSync(o.notebooks).isDirectory()) return usage(`no such folder: ${forUser(o.notebooks)}`, `找不到文件夹：${forUser(o.notebooks)}`);
   const files = listNotebooks(o.notebooks);
   if (!files.length) return usage(`no notebooks (*.ipynb) in ${forUser(o.notebooks)}`, `${forUser(o.notebooks)} 里没有笔记本（*.ipynb）`);
+  // The executed notebooks go to DIR/notebooks: never over the notebooks being run.
+  if (path.resolve(o.out, 'notebooks') === path.resolve(o.notebooks))
+    return usage(`--out ${forUser(o.out)} would write the executed notebooks over ${forUser(o.notebooks)}: choose another folder`, `--out ${forUser(o.out)} 会用执行后的笔记本覆盖 ${forUser(o.notebooks)}：请换一个文件夹`);
 
   // Parameters: every name must be a parameter of some notebook, and each value must fit its type.
   const notebooks: Array<{ file: string; nb: Notebook }> = [];
@@ -112,6 +115,8 @@ export async function reportCommand(args: string[]): Promise<number> {
     const declared = new Set<string>();
     for (const file of files) {
       const nb = readNotebook(file);
+      const kernel = (nb.metadata.kernelspec as { name?: string } | undefined)?.name;
+      if (kernel && kernel !== 'tslab') return usage(`${path.basename(file)}: kernel "${kernel}" — only TypeScript (tslab) notebooks can be run`, `${path.basename(file)}：内核是"${kernel}"，只能运行 TypeScript（tslab）笔记本`);
       const p = nb.cells.find((c) => c.cell_type === 'code' && hasTag(c, 'parameters'));
       if (p) for (const d of parameterDecls(p.source)) declared.add(d.name);
       notebooks.push({ file, nb });
@@ -134,6 +139,9 @@ export async function reportCommand(args: string[]): Promise<number> {
   // Chromium starts on the other core while the notebooks run.
   const browser = chromium ? launchBrowser(chromium) : undefined;
   browser?.catch(() => undefined);
+  // And opens its page meanwhile (a few hundred ms of the browser's own start-up).
+  const blank = browser?.then((b) => b.newPage());
+  blank?.catch(() => undefined);
 
   process.stdout.write(`${say('report', '报告')}: ${forUser(o.capture)} → ${forUser(o.out)}\n`);
   const executedDir = path.join(o.out, 'notebooks');
@@ -174,7 +182,9 @@ export async function reportCommand(args: string[]): Promise<number> {
   const unusable = whyUnusable(lab);
   const profile: { major?: string; studentId?: string; name?: string } = lab.page?.profile ?? {};
   const report = assembleReport(chapters, { title: REPORT_TITLE, identity: { major: profile.major, studentId: profile.studentId, name: profile.name }, captureName: path.basename(o.capture), unusable });
-  for (const d of ['figures', 'tables']) fs.rmSync(path.join(o.out, d), { recursive: true, force: true });
+  // Clear what an earlier run wrote there (only the report's own file names: the folder may hold other files).
+  for (const d of ['figures', 'tables'])
+    for (const f of fs.existsSync(path.join(o.out, d)) ? fs.readdirSync(path.join(o.out, d)) : []) if (/^(fig|tab|chart|table)-[\w-]*\.(svg|png|jpg|csv)$/.test(f)) fs.rmSync(path.join(o.out, d, f));
   for (const f of report.files) {
     fs.mkdirSync(path.dirname(path.join(o.out, f.file)), { recursive: true });
     fs.writeFileSync(path.join(o.out, f.file), f.data);
@@ -188,8 +198,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   if (browser) {
     const pdfFile = path.join(o.out, '实验报告.pdf');
     try {
-      const b = await browser;
-      const page = await b.newPage();
+      const page = await blank!;
       // A4 with running header/footer and the contents' page numbers (two printings: lib/report/print.ts).
       await printPdf(page, report.html, { title: REPORT_TITLE, identity: { studentId: profile.studentId, name: profile.name }, path: pdfFile });
       written.push(forUser(pdfFile));

@@ -93,15 +93,33 @@ export function splitLines(s: string): string[] {
   return out;
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    const o: Record<string, unknown> = {};
-    // Python sorts by code point; JS's default sort compares UTF-16 units, the same for the BMP.
-    for (const k of Object.keys(v).sort()) o[k] = sortKeys((v as Record<string, unknown>)[k]);
-    return o;
-  }
-  return v;
+/** A number as Python's json module writes it (repr: exponent form below 1e-4 or from 1e16 on, two-digit exponent). */
+function pyNumber(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`not a JSON number: ${n}`);
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return Object.is(n, -0) ? '-0.0' : String(n);
+  const [mant, e] = n.toExponential().split('e');
+  const exp = Number(e);
+  const sign = mant.startsWith('-') ? '-' : '';
+  const digits = mant.replace(/^-/, '').replace('.', '');
+  if (exp < -4 || exp >= 16) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  const int = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
+  const frac = digits.slice(exp + 1);
+  return `${sign}${int}.${frac || '0'}`;
+}
+
+/** JSON as nbformat writes it: `json.dumps(nb, sort_keys=True, indent=1, separators=(",", ": "), ensure_ascii=False)`. */
+function pyJson(v: unknown, depth = 0): string {
+  const pad = '\n' + ' '.repeat(depth + 1);
+  const end = '\n' + ' '.repeat(depth);
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') return pyNumber(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (Array.isArray(v)) return v.length ? `[${v.map((x) => pad + pyJson(x, depth + 1)).join(',')}${end}]` : '[]';
+  // Python sorts keys by code point; JS's default sort compares UTF-16 units, the same within the BMP.
+  const keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
+  return keys.length ? `{${keys.map((k) => `${pad}${JSON.stringify(k)}: ${pyJson((v as Record<string, unknown>)[k], depth + 1)}`).join(',')}${end}}` : '{}';
 }
 
 /** The notebook as Jupyter writes it (so a file saved by Jupyter and one written here compare equal). */
@@ -116,7 +134,7 @@ export function serializeNotebook(nb: Notebook): string {
         for (const [k, v] of Object.entries(o.data)) if (typeof v === 'string' && (k.startsWith('text/') || k === 'application/javascript' || k === 'image/svg+xml')) o.data[k] = splitLines(v);
     }
   }
-  return JSON.stringify(sortKeys(copy), null, 1) + '\n';
+  return pyJson(copy) + '\n';
 }
 
 export function writeNotebook(file: string, nb: Notebook): void {
