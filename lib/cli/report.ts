@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CAPTURE, loadLabModel, PROJECT_ROOT } from '../notebook';
+import { identityMissing } from '../narrative/page';
 import { assembleReport } from '../report/assemble';
 import { chapterFromFile, listNotebooks, NotebookSession } from '../report/execute';
 import { exportNotebook, ReportChapter } from '../report/export';
@@ -181,7 +182,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   const lab = await loadLabModel(o.capture);
   const unusable = whyUnusable(lab);
   const profile: { major?: string; studentId?: string; name?: string } = lab.page?.profile ?? {};
-  const report = assembleReport(chapters, { title: REPORT_TITLE, identity: { major: profile.major, studentId: profile.studentId, name: profile.name }, captureName: path.basename(o.capture), unusable });
+  const report = assembleReport(chapters, { title: REPORT_TITLE, identity: { major: profile.major, studentId: profile.studentId, name: profile.name }, captureName: path.basename(o.capture), unusable, identityMissing: identityMissing(lab) });
   // Clear what an earlier run wrote there (only the report's own file names: the folder may hold other files).
   for (const d of ['figures', 'tables'])
     for (const f of fs.existsSync(path.join(o.out, d)) ? fs.readdirSync(path.join(o.out, d)) : []) if (/^(fig|tab|chart|table)-[\w-]*\.(svg|png|jpg|csv)$/.test(f)) fs.rmSync(path.join(o.out, d, f));
