@@ -7,8 +7,9 @@ import { readCaptureBuffer, readCaptureFile, ReadResult } from './capture/file';
 import { CaptureRecord } from './capture/reader';
 import { decodeRecord } from './decode';
 import { Packet } from './decode/packet';
-import { AppProtocol, HttpAnalyzer, HttpMessage } from './http/analyzer';
+import { AppProtocol, HttpAnalyzer, HttpMessage, messageHeader } from './http/analyzer';
 import { TA, TcpAnalyzer, TcpConversation, TcpFrameInfo } from './tcp/analysis';
+import { Th } from './decode/tcp';
 import { NsTime, nstimeDelta } from './util/time';
 import { HTTP_METHODS } from './http/message';
 
@@ -64,8 +65,12 @@ export interface TcpFrame {
    * Wireshark still shows of a message the snapshot length cut, or whose end was never captured.
    */
   startLine?: string;
-  /** The captured TCP header bytes (for field-by-field explanations). */
-  header: Buffer;
+  /**
+   * The captured TCP header bytes (for field-by-field explanations), kept for the first
+   * HEADERS_PER_CONNECTION frames of each connection and for frames with SYN, FIN, RST or an HTTP
+   * start line; undefined for the rest (a million copies would cost more than the frames).
+   */
+  header?: Buffer;
 }
 
 export interface Connection {
@@ -129,15 +134,41 @@ export interface CaptureAnalysis {
 }
 
 export interface AnalyzeOptions {
-  /** Keep HTTP bodies (default true: lab captures are small). */
+  /** Keep HTTP bodies (default true). Only HTML (and small untyped bodies) is kept whole, up to DOCUMENT_BUDGET; of the rest the first BODY_HEAD bytes, which say what a body is. */
   keepBodies?: boolean;
   /** Keep per-frame TCP data (default true). */
   frames?: boolean;
+  /** Keep frames, bodies and start-line payloads only for these TCP streams (default all): the report's second pass. */
+  keepStream?: (stream: number) => boolean;
+}
+
+/** Bytes kept of a body that is not a document: enough for its magic number. */
+export const BODY_HEAD = 64;
+/** A document body above this is cut (the lab decodes at most MAX_DECODED_BODY of it anyway). */
+export const MAX_KEPT_DOCUMENT = 8 << 20;
+
+/** Document bytes kept whole per analysis (the lab reads at most MAX_PAGES_READ pages). */
+export const DOCUMENT_BUDGET = 64 << 20;
+/** An untyped body up to this size is kept whole (it may be the page served without a type). */
+const MAX_KEPT_UNTYPED = 256 << 10;
+
+/** How much of a body a report reads: HTML whole, untyped ones when small (the page may be served without a type); of everything else the first bytes. */
+function keptLength(m: HttpMessage, length: number): number {
+  if (m.isRequest) return BODY_HEAD;
+  const t = (messageHeader(m, 'content-type') ?? '').toLowerCase();
+  if (t.includes('html')) return MAX_KEPT_DOCUMENT;
+  if (t === '' || t.startsWith('application/octet-stream')) return length <= MAX_KEPT_UNTYPED ? length : BODY_HEAD;
+  return BODY_HEAD;
 }
 
 /** Bytes kept per start-line payload, and in all (a hostile capture of start lines stays bounded). */
 export const START_PAYLOAD_MAX = 16 << 10;
 export const START_PAYLOADS_TOTAL = 32 << 20;
+
+/** Segments whose checksum is verified (summing every payload byte of a million segments costs seconds). */
+export const CHECKSUMS_VERIFIED = 20000;
+/** Frames per connection whose TCP header bytes are kept. */
+export const HEADERS_PER_CONNECTION = 16;
 
 /** Groups of non-TCP traffic kept; a capture with more gets the rest counted in one line. */
 export const OTHER_GROUPS = 2000;
@@ -178,6 +209,9 @@ class Collector {
   private readonly other = new Map<string, OtherPackets>();
   private readonly otherOverflow = { frames: 0, bytes: 0 };
   private truncated = 0;
+  private checksummed = 0;
+  private documentBytes = 0;
+  private readonly framesPerConv = new Map<TcpConversation, number>();
   private readonly startPayloads = new Map<number, Buffer>();
   private startPayloadBytes = 0;
   quic = 0;
@@ -187,6 +221,16 @@ class Collector {
     this.http = new HttpAnalyzer(
       {
         onMessage: (m) => {
+          const keep = !opts.keepStream || m.stream < 0 || opts.keepStream(m.stream);
+          const b = m.body;
+          // Whole documents up to a budget: a capture of a thousand pages must not keep them all.
+          let n = b ? keptLength(m, b.length) : 0;
+          if (b && n > BODY_HEAD && this.documentBytes + Math.min(n, b.length) > DOCUMENT_BUDGET) n = BODY_HEAD;
+          if (b && n > BODY_HEAD) this.documentBytes += Math.min(n, b.length);
+          if (b && (!keep || b.length > n)) {
+            // A copy, so the whole body's memory can go (the message's field is ours to replace).
+            (m as { body?: Buffer }).body = keep ? own(b.subarray(0, n)) : undefined;
+          }
           this.messages.push(m);
           this.startPayloads.delete(m.frame);
         },
@@ -211,10 +255,10 @@ class Collector {
     if (t) {
       if (p.payloadCaptured < p.tcp!.payloadLen) this.truncated++;
       if (p.payloadCaptured > 0) this.noteFirstBytes(p, t);
-      if (this.opts.frames ?? true) {
+      if ((this.opts.frames ?? true) && (!this.opts.keepStream || this.opts.keepStream(t.conv.stream))) {
         const f = this.frame(p, t, r);
         if (f.startLine && !(t.flags & (TA.RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION)) && this.startPayloadBytes < START_PAYLOADS_TOTAL) {
-          const b = Buffer.from(p.bytes.subarray(p.payloadOffset, p.payloadOffset + Math.min(p.payloadCaptured, START_PAYLOAD_MAX)));
+          const b = own(p.bytes.subarray(p.payloadOffset, p.payloadOffset + Math.min(p.payloadCaptured, START_PAYLOAD_MAX)));
           this.startPayloads.set(p.frame, b);
           this.startPayloadBytes += b.length;
         }
@@ -232,7 +276,7 @@ class Collector {
   private noteFirstBytes(p: Packet, t: TcpFrameInfo): void {
     let fb = this.firstBytes.get(t.conv);
     if (!fb) this.firstBytes.set(t.conv, (fb = { client: EMPTY, server: EMPTY, clientFrame: 0, serverFrame: 0 }));
-    const bytes = () => Buffer.from(p.bytes.subarray(p.payloadOffset, p.payloadOffset + Math.min(16, p.payloadCaptured)));
+    const bytes = () => own(p.bytes.subarray(p.payloadOffset, p.payloadOffset + Math.min(16, p.payloadCaptured)));
     if (t.dir1 && !fb.clientFrame) {
       fb.client = bytes();
       fb.clientFrame = p.frame;
@@ -307,9 +351,12 @@ class Collector {
       capLen: p.capLen,
       payloadCaptured: p.payloadCaptured,
       startLine: p.payloadCaptured >= 4 ? httpStartLine(p.bytes, p.payloadOffset, p.payloadOffset + p.payloadCaptured) : undefined,
-      checksumOk: p.capLen === p.origLen && p.l4End - p.l4Offset >= h.hdrLen && p.payloadCaptured === h.payloadLen ? tcpChecksumOk(p) : undefined,
-      header: Buffer.from(p.bytes.subarray(p.l4Offset, p.l4Offset + h.hdrCaptured)),
+      checksumOk: this.checksummed < CHECKSUMS_VERIFIED && p.capLen === p.origLen && p.l4End - p.l4Offset >= h.hdrLen && p.payloadCaptured === h.payloadLen ? (this.checksummed++, tcpChecksumOk(p)) : undefined,
+      header: undefined,
     };
+    const seen = (this.framesPerConv.get(t.conv) ?? 0) + 1;
+    this.framesPerConv.set(t.conv, seen);
+    if (seen <= HEADERS_PER_CONNECTION || h.flags & (Th.SYN | Th.FIN | Th.RST) || f.startLine) f.header = own(p.bytes.subarray(p.l4Offset, p.l4Offset + h.hdrCaptured));
     this.frames.push(f);
     this.byFrame.set(p.frame, f);
     return f;
@@ -351,6 +398,16 @@ class Collector {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * A copy in memory of its own. Buffer.from() puts small copies in Node's shared 8 KiB pool slabs,
+ * and one kept 16-byte copy keeps its whole slab alive: a million kept copies held gigabytes.
+ */
+function own(b: Buffer): Buffer {
+  const c = Buffer.allocUnsafeSlow(b.length);
+  b.copy(c);
+  return c;
+}
 
 /** The first line of b[off, end) if it starts like an HTTP/1.x request or status line. */
 function httpStartLine(b: Buffer, off: number, end: number): string | undefined {

@@ -157,7 +157,12 @@ const skip = !haveChromium() || !tsharkAvailable();
       const reqs = rows.filter((r) => r[1] && r[2] && (r[5] ?? '') !== ''); // HTTP over TCP (not SSDP); trim() ate a last empty field
       if (!w) return expect(reqs).toEqual([]);
       const texts = w.texts.map((t) => t.text);
-      for (const r of reqs.filter((x) => x[2].length < 30)) expect(texts).toContain(`${r[1]} ${r[2]} → ${code.get(r[3]) ?? '无响应'}`);
+      for (const r of reqs.filter((x) => x[2].length < 30)) {
+        // Where tshark pairs a response, its status; where it does not (tshark 4.0 gives up on some
+        // responses after loss that the lab model still reads), the bar is there with some status.
+        if (code.has(r[3])) expect(texts).toContain(`${r[1]} ${r[2]} → ${code.get(r[3])}`);
+        else expect(texts.filter((t) => t.startsWith(`${r[1]} ${r[2]} → `))).toHaveLength(1);
+      }
     });
 
     test('segment sizes: the MSS line is the MSS option of the receiver\'s SYN (tshark)', () => {
@@ -170,11 +175,29 @@ const skip = !haveChromium() || !tsharkAvailable();
     });
   });
 
-  test('six endpoints: one lane each, text still at least 8 px at A4 width', () => {
-    const b = built.get('6 endpoints (PcapPlusPlus/three_http_streams)')!;
-    expect(wn.flowGraphInput(b.lab).lanes).toHaveLength(6);
-    const flow = b.layout.find((f) => f.id === 'flow')!;
-    expect(Math.min(...flow.texts.map((t) => t.px))).toBeGreaterThanOrEqual(8);
+  test('six endpoints: one lane each, text still at least 8 px at A4 width, nothing overlapping', async () => {
+    // Every TCP packet of a capture with three connections between six endpoints, straight from the
+    // analysis (whatever the lab model would choose to show).
+    const a = await wn.analyzeCaptureFile(path.join(SHARED_CAPTURES, 'PcapPlusPlus/three_http_streams.pcap'));
+    const ep = (addr: string, port: number) => `${addr}:${port}`;
+    const lanes = [...new Set(a.connections.flatMap((c) => [ep(c.client.addr, c.client.port), ep(c.server.addr, c.server.port)]))].map((id) => ({ id, role: '端点', address: id }));
+    expect(lanes).toHaveLength(6);
+    const input: wn.FlowGraphInput = {
+      lanes,
+      packets: a.frames.map((f) => ({ frame: f.frame, time: f.time, from: ep(f.src, f.srcPort), to: ep(f.dst, f.dstPort), stream: f.stream, flags: wn.flagsText(f.flags), detail: `Seq=${f.seq} Ack=${f.ack} Len=${f.len}`, len: f.len, important: f.len === 0 })),
+    };
+    const specs = wn.flowGraphCharts(input);
+    const page = await browser.newPage();
+    const layout = await layoutFigures(page, await Promise.all(specs.map(async (s, i) => ({ id: `flow-${i}`, svg: await wn.renderSvg(s) }))), wn.CSS);
+    await page.close();
+    for (const f of layout) {
+      expect(f.width).toBeLessThanOrEqual(673 + 1);
+      expect(Math.min(...f.texts.map((t) => t.px))).toBeGreaterThanOrEqual(8);
+      expect(overlaps(f.texts)).toEqual([]);
+    }
+    // Every packet is drawn (28 packets: no folding below two pages).
+    const drawn = new Set(layout.flatMap((f) => f.texts.map((t) => t.text)));
+    expect(a.frames.filter((f) => !drawn.has(String(f.frame))).map((f) => f.frame)).toEqual([]);
   });
 
   test('a long lossy capture: the flow graph folds ordinary packets and pages, the bursts are magnified', () => {
@@ -185,7 +208,7 @@ const skip = !haveChromium() || !tsharkAvailable();
     const rowsDrawn = flows.reduce((n, f) => n + units(f.spec).filter((u) => (u.mark as { type?: string })?.type === 'rule' && u.encoding.color).reduce((m, u) => m + u.data.length, 0), 0);
     expect(rowsDrawn).toBeLessThan(input.packets.length); // folded …
     expect(rowsDrawn).toBeGreaterThanOrEqual(input.packets.filter((p) => p.important).length); // … never the important ones
-    for (const f of b.layout.filter((x) => /^flow/.test(x.id))) expect(f.height).toBeLessThan(1000); // a page fits on a page
+    for (const f of b.layout.filter((x) => /^flow/.test(x.id))) expect(f.height).toBeLessThan(480); // under half an A4 page
   });
 });
 

@@ -5,10 +5,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FIELD_NEEDS } from '../lib';
-import { columns, compareCapture, compareOutputs, Comparison, REQUIRED_FIELDS, runWirenote, SHARED_CAPTURES, sharedCaptureFiles, tsharkAvailable } from './support/tshark';
+import { ALL_FIELDS, columns, compareCapture, compareOutputs, Comparison, runWirenote, SHARED_CAPTURES, sharedCaptureFiles, tsharkAvailable } from './support/tshark';
+import { FIELD_NAMES } from '../lib';
 
 /** Fields that need no first pass: asked for alone, `wirenote fields` reads the capture once. */
-const ONE_PASS_FIELDS = REQUIRED_FIELDS.filter((f) => !FIELD_NEEDS[f]);
+const ONE_PASS_FIELDS = ALL_FIELDS.filter((f) => !FIELD_NEEDS[f]);
 
 interface Exception {
   capture: string;
@@ -43,22 +44,26 @@ const haveTshark = tsharkAvailable();
 
   for (const rel of sharedCaptureFiles()) {
     test(rel, () => {
-      const c = compareCapture(path.join(SHARED_CAPTURES, rel), REQUIRED_FIELDS);
+      const c = compareCapture(path.join(SHARED_CAPTURES, rel), ALL_FIELDS);
       account(c);
       expect(c.rowsWirenote).toBe(c.rowsTshark);
       const unexplained = c.diffs.filter((d) => !excused(rel, d.field, d.frame));
       expect(unexplained.slice(0, 20)).toEqual([]);
       // The one-pass path (no field that looks ahead) must print the same cells.
       const once = runWirenote(path.join(SHARED_CAPTURES, rel), ONE_PASS_FIELDS);
-      const c1 = compareOutputs(ONE_PASS_FIELDS, columns(c.theirs.stdout, REQUIRED_FIELDS, ONE_PASS_FIELDS), once.stdout);
+      const c1 = compareOutputs(ONE_PASS_FIELDS, columns(c.theirs.stdout, ALL_FIELDS, ONE_PASS_FIELDS), once.stdout);
       expect(c1.rowsWirenote).toBe(c1.rowsTshark);
       expect(c1.diffs.filter((d) => !excused(rel, d.field, d.frame)).slice(0, 20)).toEqual([]);
     });
   }
 
+  test('every supported field is compared here', () => {
+    expect([...FIELD_NAMES].sort()).toEqual([...ALL_FIELDS].sort());
+  });
+
   test('every exception still matches a real difference (no stale excuses)', () => {
     for (const e of EXCEPTIONS) {
-      const c = compareCapture(path.join(SHARED_CAPTURES, e.capture), REQUIRED_FIELDS);
+      const c = compareCapture(path.join(SHARED_CAPTURES, e.capture), ALL_FIELDS);
       const hit = c.diffs.some((d) => (e.field === '*' || d.field === e.field) && (e.frames === '*' || e.frames.includes(d.frame)));
       expect({ exception: e.capture + ' ' + e.field, stillNeeded: hit }).toEqual({ exception: e.capture + ' ' + e.field, stillNeeded: true });
     }

@@ -9,8 +9,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { prng } from '../lib';
-import { compareCapture, REQUIRED_FIELDS, runTshark, tsharkAvailable } from './support/tshark';
-import { Conn, eth, F, icmp, icmp6, ipv4, ipv6, opt, pcap, pcapng, Rec, timed, udpDatagram } from './support/pcap-builder';
+import { ALL_FIELDS, compareCapture, REQUIRED_FIELDS, runTshark, runWirenote, tsharkAvailable } from './support/tshark';
+import { Conn, eth, F, icmp, icmp6, ipv4, ipv6, opt, pcap, pcapng, Rec, tcp, timed, udpDatagram } from './support/pcap-builder';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-situations-'));
 function write(name: string, data: Buffer): string {
@@ -72,6 +72,23 @@ function connection(c: Conn): Buffer[] {
       const all = connection(new Conn('10.0.0.1', '10.0.0.2', 40000, 80));
       const rows = agree(write('irtt-negative.pcap', pcap(timed([all[2], all[0], all[1]], 1700000000, 0.001))));
       expect(cell(rows, 2, 'tcp.analysis.initial_rtt')).toBe('-0.001000000');
+    });
+
+    test('odd first packets: SYN-ACK first, a SYN with an acknowledgement number but no ACK flag, SYN+FIN, a SYN-ACK with another ISN', () => {
+      const A = '10.0.0.1';
+      const B = '10.0.0.2';
+      const cs = (seq: number, ack: number, flags: number) => tcp({ src: A, dst: B, sport: 40000, dport: 80, seq, ack, flags });
+      const sc = (seq: number, ack: number, flags: number) => tcp({ src: B, dst: A, sport: 80, dport: 40000, seq, ack, flags });
+      const cases: Buffer[][] = [
+        [sc(5000, 1001, F.SYN | F.ACK), cs(1000, 777, F.SYN)],
+        [sc(5000, 1001, F.SYN | F.ACK), cs(1000, 5001, F.SYN)],
+        [sc(5000, 1001, F.SYN | F.ACK), cs(1000, 0, F.SYN | F.FIN)],
+        [sc(5000, 1001, F.SYN | F.ACK), sc(6000, 1001, F.SYN | F.ACK)],
+        [sc(5101, 1001, F.ACK), sc(5000, 1001, F.SYN | F.ACK)],
+        [cs(1001, 5101, F.ACK), sc(5000, 1001, F.SYN | F.ACK)],
+        [cs(1000, 0, F.SYN), sc(5001, 1001, F.ACK), cs(1000, 0, F.SYN)],
+      ];
+      cases.forEach((pk, i) => agree(write(`odd-${i}.pcap`, pcap(timed(pk)))));
     });
 
     test('new data starting one byte before the next sequence number is no retransmission', () => {
@@ -163,6 +180,73 @@ function connection(c: Conn): Buffer[] {
     ])('%s', (name, data) => {
       const rows = agree(write(`${name.replace(/\W+/g, '-')}.pcapng`, data));
       expect(rows.length - 1).toBe(pk.length);
+    });
+  });
+
+  describe('ICMP and ICMPv6 errors quoting a datagram', () => {
+    /**
+     * A connection, then errors about it: 8 bytes of the segment (RFC 792), the whole header
+     * (RFC 1812), a quoted FIN and RST that were never captured themselves (they still add to the
+     * conversation's completeness), a SYN of a connection not seen yet (it gets the next stream
+     * number), a UDP port unreachable, an echo request, and the IPv6 forms.
+     */
+    function errors(): Buffer[] {
+      const c = new Conn('10.0.0.1', '10.0.0.2', 40000, 80);
+      const pk: Buffer[] = [c.c(F.SYN, '', { options: Buffer.concat([opt.mss(1460), opt.wscale(7)]) }), c.s(F.SYN | F.ACK, '', { options: Buffer.concat([opt.mss(1400), opt.wscale(2)]) }), c.c(F.ACK)];
+      const seg = c.c(F.ACK | F.PSH, REQ).subarray(14);
+      const hdrOnly = seg.subarray(0, 40);
+      const router = (type: number, code: number, quoted: Buffer, rest?: Buffer) => eth(ipv4({ src: '10.0.0.254', dst: '10.0.0.1', proto: 1, payload: icmp(type, code, quoted, rest) }));
+      pk.push(router(3, 4, seg.subarray(0, 28), Buffer.from([0, 0, 5, 0xdc])));
+      pk.push(router(11, 0, hdrOnly));
+      pk.push(router(11, 0, c.c(F.ACK | F.FIN).subarray(14)));
+      pk.push(router(3, 13, c.c(F.ACK | F.RST).subarray(14)));
+      const unseen = new Conn('10.0.0.1', '10.0.0.9', 41000, 443);
+      pk.push(router(3, 1, unseen.c(F.SYN).subarray(14, 54)));
+      const c2 = new Conn('10.0.0.1', '10.0.0.2', 40002, 80);
+      pk.push(c2.c(F.SYN), c2.s(F.SYN | F.ACK), unseen.s(F.SYN | F.ACK));
+      const u = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17, payload: udpDatagram('10.0.0.1', '10.0.0.2', 5353, 9999, Buffer.from('hello')) });
+      pk.push(eth(u), eth(ipv4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 1, payload: icmp(3, 3, u) })));
+      pk.push(eth(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 1, payload: icmp(8, 0, Buffer.from('ping')) })));
+      const c6 = new Conn('2001:db8::1', '2001:db8::2', 40001, 80);
+      pk.push(c6.c(F.SYN), c6.s(F.SYN | F.ACK), c6.c(F.ACK));
+      const seg6 = c6.c(F.ACK | F.PSH, REQ).subarray(14);
+      const router6 = (type: number, code: number, quoted: Buffer, rest?: Buffer) =>
+        eth(ipv6({ src: '2001:db8::fe', dst: '2001:db8::1', nh: 58, payload: icmp6('2001:db8::fe', '2001:db8::1', type, code, quoted, rest) }), 0x86dd);
+      pk.push(router6(2, 0, seg6.subarray(0, 60), Buffer.from([0, 0, 5, 0])));
+      pk.push(router6(1, 4, seg6.subarray(0, 48)));
+      pk.push(router6(3, 0, seg6.subarray(0, 44)));
+      const u6 = ipv6({ src: '2001:db8::1', dst: '2001:db8::2', nh: 17, payload: udpDatagram('2001:db8::1', '2001:db8::2', 5353, 9999, Buffer.from('x')) });
+      pk.push(eth(u6, 0x86dd), eth(ipv6({ src: '2001:db8::2', dst: '2001:db8::1', nh: 58, payload: icmp6('2001:db8::2', '2001:db8::1', 1, 4, u6) }), 0x86dd));
+      return pk;
+    }
+
+    test('outer and inner addresses, the quoted ports, header and conversation, as tshark lists them', () => {
+      const rows = agree(write('icmp-errors.pcap', pcap(timed(errors()))), ALL_FIELDS);
+      expect(cell(rows, 4, 'ip.src')).toBe('10.0.0.254,10.0.0.1');
+      expect(cell(rows, 4, 'tcp.srcport')).toBe('40000');
+      expect(cell(rows, 5, 'tcp.stream')).toBe('0');
+      expect(cell(rows, 8, 'tcp.stream')).toBe('1');
+      expect(cell(rows, 9, 'tcp.stream')).toBe('2');
+      expect(cell(rows, 1, 'tcp.completeness')).toBe('55');
+      expect(cell(rows, 13, 'udp.srcport')).toBe('5353');
+      expect(cell(rows, 18, 'ipv6.src')).toBe('2001:db8::fe,2001:db8::1');
+    });
+
+    test('with display filters on the inner values', () => {
+      const file = write('icmp-errors-2.pcap', pcap(timed(errors())));
+      for (const y of ['ip.src == 10.0.0.1', 'ip.src != 10.0.0.1', 'ip.src ~= 10.0.0.1', 'ip.src === 10.0.0.254', 'tcp', 'udp', 'icmp && tcp', 'icmpv6 && ipv6.dst == 2001:db8::2', 'tcp.seq == 1001', 'icmp.type == 3']) {
+        const t = runTshark(file, ['frame.number', 'ip.src', 'tcp.srcport'], [], ['-Y', y]);
+        const w = runWirenote(file, ['frame.number', 'ip.src', 'tcp.srcport'], ['-Y', y]);
+        expect({ y, out: w.stdout }).toEqual({ y, out: t.stdout });
+      }
+    });
+
+    test('a quote that carries HTTP: the TCP and IP fields agree (tshark also dissects the quoted request: not done, see the README)', () => {
+      const c = new Conn('10.0.0.1', '10.0.0.2', 40000, 80);
+      const pk = [c.c(F.SYN), c.s(F.SYN | F.ACK), c.c(F.ACK)];
+      const seg = c.c(F.ACK | F.PSH, REQ);
+      pk.push(seg, eth(ipv4({ src: '10.0.0.254', dst: '10.0.0.1', proto: 1, payload: icmp(11, 0, seg.subarray(14)) })));
+      agree(write('icmp-http.pcap', pcap(timed(pk))), ALL_FIELDS.filter((f) => !f.startsWith('http.')));
     });
   });
 });

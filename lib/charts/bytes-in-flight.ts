@@ -75,7 +75,7 @@ export function bytesInFlightChart(input: BytesInFlightInput): VegaLiteSpec {
     height,
     encoding: {
       x: { field: 'x', type: 'quantitative', scale: xScale(axis), axis: xAxis(axis) },
-      y: { field: 'y', type: 'quantitative', title, scale: { domain: [0, max * 1.08], nice: false, zero: true }, axis: { format: ',d', grid: true, gridColor: '#eee', tickCount: 5 } },
+      y: { field: 'y', type: 'quantitative', title, scale: { domain: [0, max * 1.08], nice: false, zero: true }, axis: { format: ',d', grid: true, gridColor: '#eee', tickCount: Math.max(2, Math.floor(height / 40)) } },
     },
     layer: [
       ...cutLayers(axis, 0, max * 1.08),

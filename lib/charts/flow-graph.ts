@@ -44,7 +44,10 @@ export interface FlowGraphInput {
   /** What the caller left out (other connections), said in the caption. */
   omitted?: string;
   id?: string;
-  /** Rows per page (default 44: about two thirds of an A4 page). */
+  /**
+   * Rows per page at most (default 22: with its caption under half an A4 page, so a page the
+   * figure does not fit on is already at least half full when the figure moves on).
+   */
   rowsPerPage?: number;
 }
 
@@ -127,8 +130,13 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
   const detailW = Math.max(DETAIL_W, Math.min(300, MAX_W - detailX));
   const width = detailX + detailW;
   const headerH = Math.max(...headerLines.map((h) => h.length), 1) * 12 + 16;
-  const perPage = input.rowsPerPage ?? 44;
-  const rows = foldRows(input.packets, perPage * Math.max(1, Math.ceil(input.packets.filter((p) => p.important).length / perPage)));
+  const maxPerPage = input.rowsPerPage ?? 22;
+  // Up to two pages every packet is drawn; beyond that ordinary runs are folded until the rows fit
+  // the pages the important packets need.
+  const important = input.packets.filter((p) => p.important).length;
+  const rows = foldRows(input.packets, Math.max(2 * maxPerPage, maxPerPage * Math.ceil(important / maxPerPage)));
+  // Pages of equal length rather than a full one and a stub.
+  const perPage = Math.ceil(rows.length / Math.max(1, Math.ceil(rows.length / maxPerPage)));
   const pages: Row[][] = [];
   for (let i = 0; i < rows.length; i += perPage) pages.push(rows.slice(i, i + perPage));
   if (!pages.length) pages.push([]);
@@ -214,10 +222,11 @@ export function flowGraphCharts(input: FlowGraphInput): VegaLiteSpec[] {
       text(notes, { align: 'left', color: '#c00' }),
       text(folds, { align: 'left', color: '#666' }),
     ];
-    const first = page.find((r) => r.kind === 'packet') as { p: FlowPacket } | undefined;
-    const lastRow = [...page].reverse().find((r) => r.kind === 'packet') as { p: FlowPacket } | undefined;
+    const frameOf = (r: Row | undefined, end: boolean) => (r === undefined ? undefined : r.kind === 'packet' ? r.p.frame : end ? r.last : r.first);
+    const first = frameOf(page[0], false);
+    const lastFrame = frameOf(page[page.length - 1], true);
     const folded = page.filter((r) => r.kind === 'fold').reduce((s, r) => s + (r as { n: number }).n, 0);
-    const pageText = pages.length > 1 ? `（第 ${k + 1}/${pages.length} 页${first && lastRow ? `，第 ${first.p.frame}–${lastRow.p.frame} 帧` : ''}）` : '';
+    const pageText = pages.length > 1 ? `（第 ${k + 1}/${pages.length} 页${first !== undefined ? `，第 ${first}–${lastFrame} 帧` : ''}）` : '';
     const caption =
       `流图${pageText}：${lanes.length} 个端点之间的 ${page.filter((r) => r.kind === 'packet').length + folded} 个报文，每个箭头一个报文，颜色区分 TCP 连接；右栏是序列号、确认号、数据长度和 HTTP 内容` +
       (folded ? `；灰色行里连续的普通数据段和 ACK 合并成一行（共 ${folded} 个），SYN、FIN、RST、重传和 HTTP 报文总是单独画出` : '') +

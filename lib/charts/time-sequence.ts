@@ -56,7 +56,7 @@ export function timeSequenceChart(input: TimeSequenceInput): VegaLiteSpec {
   const acks = input.acks;
   const axis = timeAxis([...segs.map((s) => s.time), ...acks.map((a) => a.time)], { width: WIDTH, maxGapShare: 0.25, maxCuts: 4 });
   const burst = busiestBurst(segs, axis);
-  const panels: Panel[] = [{ axis, segs, acks, height: burst ? 150 : 240 }];
+  const panels: Panel[] = [{ axis, segs, acks, height: burst ? 110 : 220 }];
   if (burst) {
     const zs = segs.filter((s) => s.time >= burst.from && s.time <= burst.to);
     const pad = Math.max((burst.to - burst.from) * 0.08, 1e-6);
@@ -72,7 +72,7 @@ export function timeSequenceChart(input: TimeSequenceInput): VegaLiteSpec {
     const lo = Math.min(...zs.map((s) => s.seq));
     const hi = Math.max(...zs.map((s) => s.seq + s.len));
     panels[0].outline = { x: z0, x2: z1, y: lo, y2: hi };
-    panels.push({ axis: zAxis, segs: zs, acks: za, height: 140, title: `放大：第 ${zs[0].frame}–${zs[zs.length - 1].frame} 帧（${zs.length} 个数据段）` });
+    panels.push({ axis: zAxis, segs: zs, acks: za, height: 120, title: `放大：第 ${zs[0].frame}–${zs[zs.length - 1].frame} 帧（${zs.length} 个数据段）` });
   }
   const series = [S.data, ...(segs.some((s) => s.retransmission) ? [S.retrans] : []), S.ack, S.win];
   const specs = panels.map((p, i) => panel(p, i === 0 && panels.length > 1 ? '全程' : undefined));

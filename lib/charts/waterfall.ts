@@ -109,7 +109,8 @@ export function waterfallChart(input: WaterfallInput): VegaLiteSpec {
   }
   const height = Math.max(y, 40);
   const yScale = { domain: [0, height], range: [0, height], zero: false, nice: false };
-  const rolesUsed = [...new Set(rows.map((r) => r.role))].map((k) => ROLE[k]);
+  // Colours of request bars: only roles of rows that have requests (a preconnect row is labelled instead).
+  const rolesUsed = [...new Set(rows.filter((r) => r.requests.length).map((r) => r.role))].map((k) => ROLE[k]);
   const closesUsed = Object.values(CLOSE).filter((c) => closes.some((d) => (d as { how: string }).how === c.name));
 
   const layers: object[] = [
@@ -186,23 +187,28 @@ function layoutRow(r: WaterfallRow, axis: TimeAxis): Placed[] {
     const fullText = `${q.method ? `${q.method} ` : ''}${q.label} → ${q.status ?? '无响应'}`;
     const x0 = axis.px(q.start);
     const x1 = Math.max(axis.px(q.end), x0 + 3);
-    let text = clip(fullText, 230, FONT);
-    let w = textWidth(text, FONT);
+    // A label goes right of its bar, else left of it, and never over the edge or across a cut band
+    // (the band's own label is there); where neither side has room it is shortened.
+    const cutAt = (l: number, r: number) => axis.cuts.find((c) => l < c.x1 + 2 && r > c.x0 - 2);
+    const text0 = clip(fullText, 230, FONT);
+    const w0 = textWidth(text0, FONT);
+    const fitsRight = x1 + 4 + w0 <= PLOT_W && !cutAt(x1 + 4, x1 + 4 + w0);
+    const fitsLeft = x0 - 4 - w0 >= 0 && !cutAt(x0 - 4 - w0, x0 - 4);
+    let text = text0;
     let align: 'left' | 'right' = 'left';
     let textX = x1 + 4;
     let left = x0;
-    let right = textX + w;
-    if (right > PLOT_W) {
-      if (x0 - 4 - w >= 0) {
-        align = 'right';
-        textX = x0 - 4;
-        left = textX - w;
-        right = x1;
-      } else {
-        text = clip(fullText, Math.max(40, PLOT_W - textX), FONT);
-        w = textWidth(text, FONT);
-        right = textX + w;
-      }
+    let right = textX + w0;
+    if (!fitsRight && fitsLeft) {
+      align = 'right';
+      textX = x0 - 4;
+      left = textX - w0;
+      right = x1;
+    } else if (!fitsRight) {
+      const c = axis.cuts.find((k) => k.x0 - 2 > textX);
+      const room = Math.min(PLOT_W, c ? c.x0 - 4 : PLOT_W) - textX;
+      text = clip(fullText, Math.max(30, room), FONT);
+      right = textX + textWidth(text, FONT);
     }
     let level = levels.findIndex((occupied) => occupied + 8 <= left);
     if (level < 0) level = levels.length;

@@ -4,12 +4,14 @@ import { decodeIPv4, decodeIPv6 } from './ip';
 import { decodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, LinkResult } from './link';
 import { Packet, TcpHeader } from './packet';
 import { decodeTcp, emptyTcpHeader } from './tcp';
+import { decodeIcmp } from './icmp';
 import { u16be } from '../util/bytes';
 
 export * from './packet';
 export * from './link';
 export * from './ip';
 export * from './tcp';
+export * from './icmp';
 
 const link: LinkResult = { offset: 0, proto: 0 };
 
@@ -17,7 +19,7 @@ function emptyPacket(): Packet {
   return {
     frame: 0, tsSec: 0, tsNsec: 0, hasTs: true, capLen: 0, origLen: 0, linkType: 0, bytes: EMPTY, offset: 0, ipVersion: 0, ipOffset: 0,
     ipSrc: '', ipDst: '', ipSrcHash: 0, ipDstHash: 0, ipProto: 0, ipFragment: false, l4Offset: 0, l4End: 0, tcp: undefined, udp: undefined,
-    payloadOffset: 0, payloadCaptured: 0, unknownLink: false,
+    payloadOffset: 0, payloadCaptured: 0, unknownLink: false, icmp: undefined, inner: undefined,
   };
 }
 const EMPTY = Buffer.alloc(0);
@@ -67,6 +69,8 @@ function decodeInto(r: CaptureRecord, p: Packet, tcpInto?: TcpHeader): Packet {
   p.payloadOffset = 0;
   p.payloadCaptured = 0;
   p.unknownLink = false;
+  p.icmp = undefined;
+  p.inner = undefined;
   if (!decodeLink(r.linkType, r.buf, r.offset, end, link)) {
     p.unknownLink = true;
     return p;
@@ -93,6 +97,8 @@ function decodeInto(r: CaptureRecord, p: Packet, tcpInto?: TcpHeader): Packet {
     p.udp = { srcPort: u16be(b, o), dstPort: u16be(b, o + 2), length: u16be(b, o + 4) };
     p.payloadOffset = o + 8;
     p.payloadCaptured = Math.max(0, Math.min(end, p.l4End) - p.payloadOffset);
+  } else if (p.ipProto === (p.ipVersion === (6 as number) ? 58 : 1)) {
+    decodeIcmp(p, end);
   }
   return p;
 }

@@ -38,6 +38,22 @@ export interface TcpHeader {
   hdrCaptured: number;
 }
 
+/** The datagram an ICMP or ICMPv6 error message quotes (its start: headers, a little data). */
+export interface QuotedDatagram {
+  ipVersion: 4 | 6;
+  ipSrc: string;
+  ipDst: string;
+  ipSrcHash: number;
+  ipDstHash: number;
+  ipProto: number;
+  /** Its TCP header as far as quoted (`hdrCaptured`; payloadLen is 0: the segment's length is not known). */
+  tcp?: TcpHeader;
+  /** The TCP sequence number when at least 8 bytes of the segment are quoted. */
+  tcpSeq?: number;
+  udp?: { srcPort: number; dstPort: number; length: number };
+  icmp?: { type: number; code: number };
+}
+
 export interface Packet {
   frame: number;
   tsSec: number;
@@ -71,4 +87,8 @@ export interface Packet {
   payloadCaptured: number;
   /** Link type not decoded by this library. */
   unknownLink: boolean;
+  /** ICMP / ICMPv6 type and code. */
+  icmp?: { type: number; code: number };
+  /** What an ICMP / ICMPv6 error quotes. */
+  inner?: QuotedDatagram;
 }

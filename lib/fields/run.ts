@@ -12,8 +12,10 @@ import { decodeRecord, Packet, PacketDecoder, SUPPORTED_LINKTYPES } from '../dec
 import { CaptureError } from '../capture/errors';
 import { TcpAnalyzer, TcpConversation } from '../tcp/analysis';
 import { HttpAnalyzer, HttpAnalyzerOptions, HttpExchange, HttpMessage } from '../http/analyzer';
-import { FIELDS, FIELD_NAMES, FIELD_NEEDS, FieldContext } from './registry';
-import { ChunkSink, FieldWriter } from './output';
+import { FieldCell, FIELDS, FIELD_NAMES, FIELD_NEEDS, FieldContext } from './registry';
+import { TlsPresence } from './tls-presence';
+import { TSHARK_TLS_PORTS } from '../tls/record';
+import { ChunkSink, DEFAULT_FORMAT, FieldsFormat, JsonWriter, RowWriter, TsvWriter } from './output';
 
 export class UnknownFieldError extends Error {
   constructor(readonly field: string) {
@@ -23,6 +25,23 @@ export class UnknownFieldError extends Error {
 
 export interface FieldsOptions {
   http?: HttpAnalyzerOptions;
+  /** -T fields with its -E options (default: TAB-separated with a header) or -T json. */
+  format?: FieldsFormat;
+  /** -Y: print only the frames it accepts (frame numbers stay the capture's). */
+  filter?: FrameFilter;
+  /** -c: read only this many packets (in both passes, as tshark -2 does). */
+  maxPackets?: number;
+  /** -l: hand the output over after every row. */
+  flushEachRow?: boolean;
+}
+
+/** A display filter over the fields (see filter.ts). */
+export interface FrameFilter {
+  /** Fields it reads (their first-pass needs are added to the output's). */
+  readonly fields: readonly string[];
+  /** It tests for the `tls` protocol (FieldContext.tls is then filled). */
+  readonly usesTls?: boolean;
+  test(c: FieldContext): boolean;
 }
 
 /** A source that can be read twice: calls onRecord for every record and reports how it ended. */
@@ -52,8 +71,10 @@ export async function runFields(
   opts: FieldsOptions = {},
 ): Promise<FieldsResult> {
   checkFields(fields);
-  const needs = new Set(fields.flatMap((f) => FIELD_NEEDS[f] ?? []));
+  const filter = opts.filter;
+  const needs = new Set([...fields, ...(filter?.fields ?? [])].flatMap((f) => FIELD_NEEDS[f] ?? []));
   const ports = opts.http?.ports ?? DEFAULT_PORTS;
+  if (opts.maxPackets !== undefined) source = limitRecords(source, opts.maxPackets);
 
   // ---- pass 1 (only for fields that look ahead)
   let read1: ReadResult | undefined;
@@ -93,6 +114,8 @@ export async function runFields(
   // ---- the printing pass: TCP as tshark's second pass, HTTP messages of the frame itself
   const extract = fields.map((f) => FIELDS[f]);
   const tcp = new TcpAnalyzer(true, true, 0, needs.has('final') ? finals : undefined);
+  const format = opts.format ?? DEFAULT_FORMAT;
+  const out: RowWriter = format.kind === 'json' ? new JsonWriter(write, format.occurrence) : new TsvWriter(write, format);
   const frameMessages: HttpMessage[] = [];
   const frameHeaders: Array<{ headers: Array<[string, string]> }> = [];
   const segmentCount: number[] = [];
@@ -113,18 +136,21 @@ export async function runFields(
   );
   const decoder = new PacketDecoder();
   const needFinal = needs.has('final');
-  const out = new FieldWriter(write);
   let first = true;
   let headerWritten = false;
   let rows = 0;
   const none: number[] = [];
   const ctx: FieldContext = {
-    p: undefined as unknown as Packet, t: undefined, final: undefined, completeness: 0, first: { sec: 0, nsec: 0 }, prev: { sec: 0, nsec: 0 },
+    p: undefined as unknown as Packet, t: undefined, q: undefined, finals, final: undefined, completeness: 0, first: { sec: 0, nsec: 0 }, prev: { sec: 0, nsec: 0 },
     http: frameMessages, httpHeaders: frameHeaders, reassembledIn: none, segmentCount, pairing: undefined,
   };
+  const cells: FieldCell[] = new Array<FieldCell>(extract.length).fill('');
+  // The `tls` and `http` display-filter tests follow TLS records (and CONNECT tunnels) only when asked for.
+  const tls = filter?.usesTls ? new TlsPresence() : undefined;
+  const tunnels = new Map<TcpConversation, 'tls' | 'opaque'>();
   const read2 = await source((r) => {
     if (!headerWritten) {
-      out.line(fields.join('\t'));
+      out.begin(fields);
       headerWritten = true;
     }
     if (first) {
@@ -142,26 +168,41 @@ export async function runFields(
     const final = t && needFinal ? finals[t.conv.stream] : undefined;
     ctx.p = p;
     ctx.t = t;
+    ctx.q = tcp.quoted;
     ctx.final = final;
     ctx.completeness = t && final ? final.completeness | t.completenessBefore : 0;
     ctx.reassembledIn = reassembledIn.get(r.frame) ?? none;
     ctx.pairing = pairing && frameMessages.length ? pairing.get(r.frame) : undefined;
-    out.value(extract[0](ctx));
-    for (let i = 1; i < extract.length; i++) {
-      out.tab();
-      out.value(extract[i](ctx));
+    if (tls) {
+      // TLS on a TLS port, or inside an HTTP CONNECT tunnel to one (tshark shows both http and tls there).
+      const tunnel = t !== undefined && tunnels.get(t.conv);
+      ctx.tls = t !== undefined && (tunnel === 'tls' || (http.protocolOf(t.conv) === 'tls' && (TSHARK_TLS_PORTS.has(p.tcp!.srcPort) || TSHARK_TLS_PORTS.has(p.tcp!.dstPort)))) && tls.frame(p, t);
+      ctx.tunnel = tunnel === 'tls' && ctx.tls;
+      for (const m of frameMessages) {
+        const rq = m.exchange.request;
+        if (!m.isRequest && m.conv && rq?.method === 'CONNECT' && (m.code ?? 0) >= 200 && (m.code ?? 0) < 300) {
+          tunnels.set(m.conv, TSHARK_TLS_PORTS.has(Number(/:(\d+)$/.exec(rq.uri ?? '')?.[1] ?? 443)) ? 'tls' : 'opaque');
+        }
+      }
     }
-    out.newline();
+    if (filter === undefined || filter.test(ctx)) {
+      for (let i = 0; i < extract.length; i++) cells[i] = extract[i](ctx);
+      out.row(cells, p);
+      if (opts.flushEachRow) out.flush();
+      rows++;
+    }
     ctx.prev.sec = r.tsSec;
     ctx.prev.nsec = r.tsNsec;
-    rows++;
     // Printed: later frames read only a message's frame and time (pairing), never its headers,
     // so let them go — otherwise every connection's last exchanges keep theirs to the end.
     for (const m of frameMessages) m.headers = NO_HEADERS;
   });
   const read = read1 ?? read2;
-  if (!headerWritten && (read.opened || read.error?.code === 'empty')) out.line(fields.join('\t'));
-  out.flush();
+  if (!headerWritten && (read.opened || read.error?.code === 'empty')) {
+    out.begin(fields);
+    headerWritten = true;
+  }
+  if (headerWritten) out.end();
   const byContent = new Set<number>();
   for (const c of tcp.conversations) {
     if (http.protocolOf(c) !== 'http') continue;
@@ -176,6 +217,25 @@ export async function runFields(
 }
 
 const NO_HEADERS: Array<[string, string]> = [];
+
+/** Thrown from inside a read to stop it after -c packets. */
+class StopReading extends Error {}
+
+/** The first `max` records of a source; the read stops there (nothing after it is read or judged). */
+function limitRecords(source: RecordSource, max: number): RecordSource {
+  return async (onRecord) => {
+    let n = 0;
+    const stop = new StopReading(`stopped after ${max} packets`);
+    const res = await source((r) => {
+      if (n >= max) throw stop;
+      n++;
+      onRecord(r);
+    });
+    // The reader reports the stop as a read error; it is none.
+    if (n >= max && res.error && res.error.message.includes(stop.message)) return { ...res, error: undefined, packets: n };
+    return res;
+  };
+}
 
 /**
  * Frame → frames it refers to (usually one): a frame-indexed Int32Array, with a map for the

@@ -42,7 +42,7 @@ export type CloseReason =
    * The client closed this and other connections together (the browser or tab closing); with
    * `together` empty: it closed the last lab connection still open, after which the lab's traffic ends.
    */
-  | { kind: 'client-exit'; together: number[]; spread: number }
+  | { kind: 'client-exit'; together: number[]; spread: number; unfinished?: LabExchange }
   /** A tool (curl, …) closed when its transfer was done. */
   | { kind: 'client-done'; after: number }
   /** The client closed an idle connection, with no other evidence of why. */
@@ -153,6 +153,12 @@ export function closeFacts(c: CloseInput, ctx: CloseContext): CloseFacts {
     if (res.version === 'HTTP/1.0' && !connectionOptions(res).includes('keep-alive')) return { ...base, reason: { kind: 'http10', message: res } };
   }
   if (by === 'client') {
+    // Closing everything at once (the browser or tab going away) explains an unfinished response too.
+    const together = closesNear(ctx, frame.time, TOGETHER).filter((x) => x.stream !== c.stream);
+    if (together.length) {
+      const times = [frame.time, ...together.map((x) => x.time)];
+      return { ...base, reason: { kind: 'client-exit', together: together.map((x) => x.stream), spread: Math.max(...times) - Math.min(...times), unfinished: open } };
+    }
     if (open) {
       const target = open.request?.uri;
       if (target !== undefined && ctx.mediaTargets.has(target)) {
@@ -160,11 +166,6 @@ export function closeFacts(c: CloseInput, ctx: CloseContext): CloseFacts {
         return { ...base, reason: { kind: 'media-abort', exchange: open, next } };
       }
       return { ...base, reason: { kind: 'client-abort', exchange: open } };
-    }
-    const together = closesNear(ctx, frame.time, TOGETHER).filter((x) => x.stream !== c.stream);
-    if (together.length) {
-      const times = [frame.time, ...together.map((x) => x.time)];
-      return { ...base, reason: { kind: 'client-exit', together: together.map((x) => x.stream), spread: Math.max(...times) - Math.min(...times) } };
     }
     if (c.tool && lastEx && idle !== undefined && idle < 1) return { ...base, reason: { kind: 'client-done', after: idle } };
     // The last lab connection still open, and nothing of the lab after it: what a client does on exit.

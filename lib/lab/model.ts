@@ -266,3 +266,41 @@ function otherTraffic(
     frames: a.totalFrames - labFrames,
   };
 }
+
+/** Captures larger than this are read twice: once to find the lab, once keeping frames only for it. */
+export const TWO_PASS_BYTES = 48 << 20;
+/** With no lab in a large capture, frames are kept for this many streams (the rest are counted). */
+export const STREAMS_WITHOUT_LAB = 200;
+
+/**
+ * Analyse a capture file and build its lab model, with memory bounded by the lab's own traffic:
+ * a large capture is read twice — first without per-frame data to find the lab (the page by its
+ * content, bodies of documents only), then keeping frames, bodies and start lines only for the
+ * connections of the lab's server. Small captures are read once, keeping everything.
+ */
+export async function analyzeLab(file: string, source = require('path').basename(file) as string): Promise<LabModel> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { analyzeCaptureFile } = require('../analysis') as typeof import('../analysis');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fs = require('fs') as typeof import('fs');
+  let size = 0;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    // a missing file: the analysis reports it
+  }
+  if (size <= TWO_PASS_BYTES) return buildLab(await analyzeCaptureFile(file), source);
+  const keep = labStreams(buildLab(await analyzeCaptureFile(file, { frames: false }), source));
+  return buildLab(await analyzeCaptureFile(file, { keepStream: (s) => keep(s) }), source);
+}
+
+/** The streams the second pass keeps: every connection with an endpoint of the lab's deciding connection (its server among them). */
+function labStreams(lab: LabModel): (stream: number) => boolean {
+  const d = lab.scope.decidedBy;
+  const a = lab.analysis.connections;
+  if (!d) return (s) => s < STREAMS_WITHOUT_LAB;
+  const dc = a.find((c) => c.stream === d.stream)!;
+  const ends = new Set([`${dc.client.addr}|${dc.client.port}`, `${dc.server.addr}|${dc.server.port}`]);
+  const keep = new Set(a.filter((c) => ends.has(`${c.client.addr}|${c.client.port}`) || ends.has(`${c.server.addr}|${c.server.port}`)).map((c) => c.stream));
+  return (s) => keep.has(s);
+}

@@ -92,6 +92,8 @@ export function connectionRoles(lab: LabModel): Block[] {
 }
 
 /** What the server advertised about keeping connections open, and what it did. */
+const minMax = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+
 export function keepAlive(lab: LabModel): Block[] {
   const w = new Writer();
   const ka = lab.exchanges.find((e) => e.response && header(e.response, 'keep-alive'));
@@ -104,18 +106,20 @@ export function keepAlive(lab: LabModel): Block[] {
     lines.push(`服务器的响应没有 ${code('Keep-Alive')} 头：它没有声明空闲超时。`);
   }
   if (versions.includes('HTTP/1.0')) lines.push(`服务器以 ${code('HTTP/1.0')} 回答：HTTP/1.0 默认每个响应之后关闭连接，除非双方都声明 ${code('Connection: keep-alive')}（RFC 9112 §9.3）。`);
-  const idle = lab.connections.filter((c) => c.close.reason.kind === 'server-idle');
+  const idle = lab.connections.filter((c) => c.close.reason.kind === 'server-idle' && !c.close.reason.unused);
   if (idle.length) {
     const r = idle.map((c) => (c.close.reason.kind === 'server-idle' ? c.close.reason.idle : 0));
     const adv = idle[0].close.reason.kind === 'server-idle' ? idle[0].close.reason.advertised : undefined;
     const lo = Math.min(...r);
     const hi = Math.max(...r);
     lines.push(
-      `实测：服务器在连接空闲 ${secondsRange(lo, hi)} 后关闭了 ${idle.length} 条连接` +
-        (adv !== undefined ? (hi - adv >= 0.1 ? `，比声明的 ${adv} 秒晚 ${secondsRange(lo - adv, hi - adv)}：空闲计时器在超时之后才检查并关闭连接，不会更早` : `，与声明的 ${adv} 秒一致`) : '') +
+      `实测：服务器在连接空闲 ${secondsRange(lo, hi)} 后关闭了 ${idle.length} 条用过的连接（连接 ${idle.map((c) => c.stream).join('、')}）` +
+        (adv !== undefined ? (hi - adv >= 0.1 ? `，比声明的 ${adv} 秒晚 ${secondsRange(lo - adv, hi - adv)}：声明的超时只是服务器至少保持的时间，实际何时关闭由服务器的实现决定` : `，与声明的 ${adv} 秒一致`) : '') +
         '，详见第 7 章。',
     );
   }
+  const unused = lab.connections.filter((c) => c.close.reason.kind === 'server-idle' && c.close.reason.unused);
+  if (unused.length) lines.push(`从未承载请求的连接 ${unused.map((c) => c.stream).join('、')} 也由服务器关闭（建立后空闲 ${secondsRange(...minMax(unused.map((c) => (c.close.reason.kind === 'server-idle' ? c.close.reason.idle : 0))))}）：这是服务器对没有请求的连接的处理，与 Keep-Alive 声明无关。`);
   w.list(lines);
   return w.blocks();
 }

@@ -54,6 +54,10 @@ export function tcpHeader(lab: LabModel, frameNumber?: number): Block[] {
     return w.blocks();
   }
   const h = seg.header;
+  if (!h) {
+    w.p(`${w.frame(seg)}的首部原始字节没有保留（大抓包只保留每条连接前 16 帧和 SYN/FIN/RST、HTTP 起始行所在帧的首部），请选其中一帧：\`tcpHeader(lab, 帧号)\`。`);
+    return w.blocks();
+  }
   if (h.length < 20) {
     w.p(`${w.frame(seg)}只捕获到 TCP 首部的前 ${h.length} 字节，无法逐字段展示。`);
     return w.blocks();

@@ -5,6 +5,7 @@
 import { flagsText } from '../charts';
 import { TH_FIN } from '../decode/tcp';
 import { header } from '../lab/http';
+import { displayTarget } from '../lab/page';
 import { CLOSE_SHORT } from './connections';
 import { LabConnection, LabModel } from '../lab/model';
 import { Block, code, ok } from './blocks';
@@ -22,17 +23,19 @@ function reasonText(lab: LabModel, c: LabConnection, w: Writer): string {
     case 'http10':
       return `原因：服务器以 HTTP/1.0 回答（${w.msg(r.message)}），且没有 ${code('Connection: keep-alive')}，HTTP/1.0 每个响应之后就关闭连接。`;
     case 'server-idle':
+      if (r.unused) return `原因：这条连接从未承载请求，建立后空闲了 ${seconds(r.idle)}，服务器关闭了它：服务器不会无限期地保留没有请求的连接。它在这条连接上没有发过任何响应，也就没有 Keep-Alive 声明可以对照。`;
       return (
-        `原因：连接空闲了 ${seconds(r.idle)}${r.unused ? '（它从未承载过请求）' : ''}，服务器按空闲超时关闭了它` +
+        `原因：连接在最后一次传输后空闲了 ${seconds(r.idle)}，服务器关闭了它` +
         (r.advertised !== undefined
-          ? `；服务器在${w.msg(r.advertisedIn!)}声明了 ${code(`Keep-Alive: timeout=${r.advertised}`)}，实测空闲时间${r.idle - r.advertised >= 0.1 ? `比它长 ${seconds(r.idle - r.advertised)}（计时器在超时之后才检查，不会更早关闭）` : '与它一致'}。`
-          : '；服务器没有用 Keep-Alive 头声明超时，所以只能给出实测的空闲时间。')
+          ? `；服务器在${w.msg(r.advertisedIn!)}声明了 ${code(`Keep-Alive: timeout=${r.advertised}`)}，实测空闲时间${r.idle - r.advertised >= 0.1 ? `比它长 ${seconds(r.idle - r.advertised)}。这个声明只是给客户端的提示：服务器至少保持这么久，真正何时关闭由服务器的实现决定` : '与它一致'}。`
+          : '；这条连接上的响应没有用 Keep-Alive 头声明超时，所以只能给出实测的空闲时间。')
       );
     case 'media-abort':
-      return `原因：${w.msg(r.exchange.request!)}请求的媒体 ${code(r.exchange.request!.uri ?? '')} 还没收完，${cw}就关闭了连接${r.next?.request ? `，随后在${w.msg(r.next.request)}从另一个位置重新请求（${code(`Range: ${header(r.next.request, 'range') ?? '—'}`)}）：播放器跳转了进度（seek），不再需要原来那段数据` : '：播放器不再需要剩下的数据'}。`;
+      return `原因：${w.msg(r.exchange.request!)}请求的媒体 ${code(displayTarget(r.exchange.request!.uri ?? ''))} 还没收完，${cw}就关闭了连接${r.next?.request ? `，随后在${w.msg(r.next.request)}从另一个位置重新请求（${code(`Range: ${header(r.next.request, 'range') ?? '—'}`)}）：播放器跳转了进度（seek），不再需要原来那段数据` : '；抓包中之后没有对同一资源的新请求'}。`;
     case 'client-abort':
       return `原因：${w.msg(r.exchange.request!)}的响应还没收完，${cw}就关闭了连接。`;
     case 'client-exit':
+      if (r.unfinished?.request) return `原因：${cw}在 ${seconds(r.spread)} 之内同时关闭了这条和连接 ${r.together.join('、')}${lab.client?.kind === 'browser' ? '（浏览器或标签页关闭时会一起关闭所有连接）' : ''}；这时${w.msg(r.unfinished.request)}的 ${code(displayTarget(r.unfinished.request.uri ?? ''))} 的响应还没有传完。`;
       if (!r.together.length) return `这是本实验最后一条仍然打开的连接，${cw}关闭它之后抓包中再没有本实验的流量：与${cw}退出时关闭剩余连接的情形一致。`;
       return `原因：${cw}在 ${seconds(r.spread)} 之内同时关闭了这条和连接 ${r.together.join('、')}——${lab.client?.kind === 'browser' ? '浏览器（或标签页）关闭时会这样一起关闭所有连接' : '客户端退出时一起关闭了所有连接'}。`;
     case 'client-done':

@@ -217,6 +217,13 @@ export class TcpConversation {
   }
 }
 
+/** The conversation of a TCP segment quoted by an ICMP error, and tcp.completeness before the quote. */
+export interface QuotedTcp {
+  conv: TcpConversation;
+  dir1: boolean;
+  completenessBefore: number;
+}
+
 /** What the analysis says about one frame (Wireshark's tcp_acked, plus sequence numbers). */
 export interface TcpFrameInfo {
   conv: TcpConversation;
@@ -241,6 +248,10 @@ export interface TcpFrameInfo {
   /** tcp.completeness before this frame updated it. */
   completenessBefore: number;
 }
+
+/** Symmetric hash of a 4-tuple, kept to 30 bits (a small integer, which V8 stores without boxing). */
+const tupleHash = (srcHash: number, dstHash: number, srcPort: number, dstPort: number): number =>
+  (srcHash ^ dstHash ^ Math.imul(srcPort ^ dstPort, 0x9e3779b1) ^ (srcPort + dstPort)) & 0x3fffffff;
 
 const isZeroTime = (t: NsTime | undefined): boolean => t === undefined || (t.sec === 0 && t.nsec === 0);
 
@@ -308,14 +319,18 @@ export class TcpAnalyzer {
    */
   analyze(p: Packet): TcpFrameInfo | undefined {
     const h = p.tcp;
-    if (!h || h.hdrCaptured < 20) return undefined;
+    if (this.quoted !== undefined) this.quoted = undefined;
+    if (!h || h.hdrCaptured < 20) {
+      if (p.inner?.tcp && p.inner.tcp.hdrCaptured >= 20) this.analyzeQuoted(p);
+      return undefined;
+    }
     // Symmetric hash of the 4-tuple; its table slot is then searched by exact addresses and ports.
     // (Kept to 30 bits: a small integer, which V8 stores without boxing.)
-    const hash = (p.ipSrcHash ^ p.ipDstHash ^ Math.imul(h.srcPort ^ h.dstPort, 0x9e3779b1) ^ (h.srcPort + h.dstPort)) & 0x3fffffff;
+    const hash = tupleHash(p.ipSrcHash, p.ipDstHash, h.srcPort, h.dstPort);
     let conv = this.table.find(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort);
     let isNew = false;
     if (!conv) {
-      conv = this.newConversation(hash, p, undefined);
+      conv = this.newConversation(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort, p.frame, undefined);
       isNew = true;
     }
     let dir1 = conv.flow1.addr === p.ipSrc && conv.flow1.port === h.srcPort;
@@ -325,7 +340,7 @@ export class TcpAnalyzer {
 
     // Port reuse: a new SYN whose ISN differs from the conversation's starts a new conversation.
     if (!isNew && (flags & (Th.SYN | Th.ACK)) === Th.SYN && fwd.baseSeqSet && (h.seq | 0) !== fwd.baseSeq) {
-      conv = this.newConversation(hash, p, conv);
+      conv = this.newConversation(hash, p.ipSrc, h.srcPort, p.ipDst, h.dstPort, p.frame, conv);
       isNew = true;
       dir1 = true;
       fwd = conv.flow1;
@@ -435,17 +450,48 @@ export class TcpAnalyzer {
       revBase = rev.shownBase;
     }
     info.seqRel = u32(h.seq - fwdBase);
-    info.ackRel = flags & Th.ACK ? u32(h.ack - revBase) : 0;
+    // Without the ACK flag tshark shows the field as it is (usually 0), not relative.
+    info.ackRel = flags & Th.ACK ? u32(h.ack - revBase) : u32(h.ack);
     const nxt = h.seq + h.payloadLen + (flags & (Th.SYN | Th.FIN) ? 1 : 0);
     info.nextSeqRel = u32(nxt - fwdBase);
     return info;
   }
 
+  /**
+   * The TCP segment an ICMP error quotes, as Wireshark dissects it inside the error: it finds (or
+   * starts) its conversation and adds to its completeness, but is not analysed (no sequence
+   * analysis, no relative numbers, no segment length).
+   */
+  private analyzeQuoted(p: Packet): void {
+    const q = p.inner!;
+    const h = q.tcp!;
+    const hash = tupleHash(q.ipSrcHash, q.ipDstHash, h.srcPort, h.dstPort);
+    let conv = this.table.find(hash, q.ipSrc, h.srcPort, q.ipDst, h.dstPort);
+    let isNew = false;
+    if (!conv) {
+      conv = this.newConversation(hash, q.ipSrc, h.srcPort, q.ipDst, h.dstPort, p.frame, undefined);
+      isNew = true;
+    }
+    let dir1 = conv.flow1.addr === q.ipSrc && conv.flow1.port === h.srcPort;
+    const fwd = dir1 ? conv.flow1 : conv.flow2;
+    if (!isNew && (h.flags & (Th.SYN | Th.ACK)) === Th.SYN && fwd.baseSeqSet && (h.seq | 0) !== fwd.baseSeq) {
+      conv = this.newConversation(hash, q.ipSrc, h.srcPort, q.ipDst, h.dstPort, p.frame, conv);
+      isNew = true;
+      dir1 = true;
+    }
+    conv.lastFrame = p.frame;
+    const completenessBefore = conv.completeness;
+    updateCompleteness(conv, h.flags, 0, isNew && !this.secondPass);
+    this.quoted = { conv, dir1, completenessBefore };
+  }
+
+  /** The conversation of the TCP segment the last analysed frame's ICMP error quotes (undefined for any other frame). */
+  quoted: QuotedTcp | undefined = undefined;
+
   /** A new conversation; on port reuse it replaces `old`, the one on the same addresses and ports. */
-  private newConversation(hash: number, p: Packet, old: TcpConversation | undefined): TcpConversation {
-    const h = p.tcp!;
+  private newConversation(hash: number, src: string, srcPort: number, dst: string, dstPort: number, frame: number, old: TcpConversation | undefined): TcpConversation {
     if (old) this.table.remove(old);
-    const conv = new TcpConversation(this.nextStream++, p.ipSrc, h.srcPort, p.ipDst, h.dstPort, p.frame);
+    const conv = new TcpConversation(this.nextStream++, src, srcPort, dst, dstPort, frame);
     conv.hash = hash;
     const first = this.firstPass?.[conv.stream];
     if (first) {
@@ -720,7 +766,8 @@ export function completenessBits(flags: number, seglen: number): number {
   let c = 0;
   if ((flags & (Th.SYN | Th.ACK)) === (Th.SYN | Th.ACK)) c |= Completeness.SYN_ACK;
   else if ((flags & (Th.SYN | Th.ACK)) === Th.ACK) c |= seglen > 0 ? Completeness.DATA : Completeness.ACK;
-  if (flags & Th.FIN) c |= Completeness.FIN;
+  // Wireshark counts a FIN only with ACK set (a SYN+FIN or a bare FIN adds nothing).
+  if ((flags & (Th.FIN | Th.ACK)) === (Th.FIN | Th.ACK)) c |= Completeness.FIN;
   if (flags & Th.RST) c |= Completeness.RST;
   return c;
 }

@@ -13,15 +13,18 @@ import * as path from 'path';
 import { SCENARIOS } from './scenarios';
 import { Run } from './run';
 import { netnsUnavailable } from '../support/netns';
+import { checkFacts } from './check';
+import type { ScenarioFacts } from './facts';
 
 export const CAPTURES = path.join(__dirname, 'captures');
 
-export async function buildScenario(name: string, opts: { out?: string; nsSuffix?: string; log?: (m: string) => void } = {}) {
+export async function buildScenario(name: string, opts: { out?: string; nsSuffix?: string; log?: (m: string) => void; attempts?: number } = {}): Promise<ScenarioFacts> {
   const def = SCENARIOS.find((s) => s.name === name);
   if (!def) throw new Error(`unknown scenario ${name} (see --list)`);
   const out = opts.out ?? CAPTURES;
   if (def.from && !fs.existsSync(path.join(out, `${def.from}.facts.json`))) await buildScenario(def.from, opts);
-  // A capture the kernel dropped packets from is not the scenario: build it again (a few times at most).
+  // The builder checks its own result against tshark (check.ts): a capture the kernel dropped packets from, or whose
+  // facts tshark contradicts, is not the scenario — build it again, a few times at most, then fail.
   for (let attempt = 1; ; attempt++) {
     const run = new Run(name, out, opts.nsSuffix ?? '', opts.log ?? (() => undefined));
     let facts;
@@ -30,8 +33,10 @@ export async function buildScenario(name: string, opts: { out?: string; nsSuffix
     } finally {
       await run.cleanup();
     }
-    if (facts.capture.dropped === 0 || attempt === 3) return facts;
-    run.log(`${name}: the capture tool reported ${facts.capture.dropped} dropped packets; building again`);
+    const wrong = checkFacts(out, facts);
+    if (!wrong.length) return facts;
+    if (attempt >= (opts.attempts ?? 3)) throw new Error(`${name}: the facts disagree with tshark after ${attempt} builds: ${wrong.join('; ')}`);
+    run.log(`${name}: building again, tshark disagrees: ${wrong.join('; ')}`);
   }
 }
 

@@ -284,54 +284,47 @@ export function checkFacts(dir: string, f: ScenarioFacts): string[] {
     if (firstEnd && c.closedBy) expect((firstEnd.sport === c.port ? 'server' : 'client') === c.closedBy, `connection ${c.remote.port}: first FIN/RST by ${c.closedBy} (tshark: frame ${firstEnd.no} from ${firstEnd.sport})`);
   }
 
-  // --- close design: checked on every lab stream that the design covers
+  // --- close design, per lab connection: the close facts that name its client port, else the general ones
   const labStreams = [...streams.values()].filter((s) => s.some((x) => x.sport === lab.port || x.dport === lab.port));
-  for (const cl of f.closes) {
-    if (cl.reason === 'capture-stopped-first') expect(labStreams.every((s) => !s.some((x) => x.flags & (FIN | RST))), 'no lab connection closes in the capture');
-    if (cl.reason === 'http10-server-close')
-      for (const s of labStreams.filter((s) => s.some((x) => x.codes.length))) {
-        const fin = s.find((x) => x.flags & FIN);
-        const lastData = [...s].reverse().find((x) => x.len > 0 && x.sport === lab.port);
-        expect(s.filter((x) => x.methods.length).length <= 1, `stream ${s[0].stream}: one request per HTTP/1.0 connection`);
-        expect(!!fin && (!cl.by || (fin.sport === lab.port) === (cl.by === 'server')), `stream ${s[0].stream}: closed${cl.by ? ` first by the ${cl.by}` : ''}`);
-        expect(!!fin && !!lastData && fin.time - lastData.time < 1, `stream ${s[0].stream}: closed right after the response`);
+  const general = f.closes.filter((c) => !c.clientPorts);
+  for (const c of f.closes) if (c.reason === 'keepalive-timeout') expect(typeof c.seconds === 'number' && c.seconds > 0, 'a keep-alive timeout has its seconds');
+  const closingResponses = responses.filter((x) => x.sport === lab.port && x.connection.some((v) => v.toLowerCase() === 'close'));
+  if (f.closes.some((c) => c.reason === 'connection-close-header')) expect(closingResponses.length > 0, 'a response says Connection: close');
+  for (const s of labStreams) {
+    const id = `stream ${s[0].stream}`;
+    const clientPort = s[0].sport === lab.port ? s[0].dport : s[0].sport;
+    const named = f.closes.filter((c) => c.clientPorts?.includes(clientPort!));
+    const cover = named.length ? named : general;
+    const e = s.find((x) => x.flags & (FIN | RST));
+    const fin = s.find((x) => x.flags & FIN);
+    const reasons = cover.map((c) => c.reason);
+    if (!e) {
+      expect(reasons.includes('capture-stopped-first') || !!f.derivedFrom, `${id} never closes: its close facts must say the capture stopped first (${reasons})`);
+      continue;
+    }
+    const side = e.sport === lab.port ? 'server' : 'client';
+    // A close fact allows the side it names (null: either side, a race).
+    expect(cover.some((c) => c.reason !== 'capture-stopped-first' && (c.by === null || c.by === side)), `${id}: the ${side} closes first (frame ${e.no}) — allowed by ${reasons}`);
+    if (reasons.length === 1 && reasons[0] === 'capture-stopped-first') expect(false, `${id} closes (frame ${e.no}) though the capture should have stopped first`);
+    const lastServerData = [...s].reverse().find((x) => x.len > 0 && x.sport === lab.port && (!fin || x.no <= fin.no));
+    for (const c of cover) {
+      if (c.reason === 'http10-server-close' && s.some((x) => x.codes.length)) {
+        expect(s.filter((x) => x.methods.length).length <= 1, `${id}: one request per HTTP/1.0 connection`);
+        expect(!!fin && !!lastServerData && fin.time - lastServerData.time < 1, `${id}: closed right after the response`);
       }
-    if (cl.reason === 'keepalive-timeout') expect(typeof cl.seconds === 'number' && cl.seconds > 0, 'a keep-alive timeout has its seconds');
-    if (cl.reason === 'keepalive-timeout')
-      for (const s of labStreams) {
-        const fin = s.find((x) => x.flags & FIN);
-        expect(!!fin && fin.sport === lab.port, `stream ${s[0].stream}: the server closes (keep-alive timeout)`);
+      if (c.reason === 'keepalive-timeout' && cover.length === 1) {
+        expect(side === 'server', `${id}: the server closes (keep-alive timeout)`);
         const lastData = [...s].reverse().find((x) => x.len > 0 && x.no < (fin ? fin.no : Infinity));
-        if (fin && lastData) {
+        if (fin && lastData && c.seconds) {
           const idle = fin.time - lastData.time;
-          expect(idle >= cl.seconds! - 0.2 && idle <= cl.seconds! + 1.5, `stream ${s[0].stream}: idle ${idle.toFixed(2)} s before the FIN ≈ ${cl.seconds} s`);
+          expect(idle >= c.seconds - 0.2 && idle <= c.seconds + 1.5, `${id}: idle ${idle.toFixed(2)} s before the FIN ≈ ${c.seconds} s`);
         }
       }
-    if (cl.reason === 'connection-close-header') {
-      const closing = responses.filter((x) => x.sport === lab.port && x.connection.some((v) => v.toLowerCase() === 'close'));
-      expect(closing.length > 0, 'a response says Connection: close');
-      for (const s of labStreams.filter((s) => closing.some((c) => c.stream === s[0].stream))) {
-        const fin = s.find((x) => x.flags & FIN);
-        const lastData = fin && [...s].reverse().find((x) => x.len > 0 && x.sport === lab.port && x.no <= fin.no);
-        expect(!!fin && fin.sport === lab.port && !!lastData && fin.time - lastData.time < 1, `stream ${s[0].stream}: the server closes right after its Connection: close response`);
-      }
+      if (c.reason === 'connection-close-header' && closingResponses.some((x) => x.stream === s[0].stream))
+        expect(side === 'server' && !!lastServerData && e.time - lastServerData.time < 1, `${id}: the server closes right after its Connection: close response`);
+      if ((c.reason === 'client-exit' || c.reason === 'client-abort' || c.reason === 'client-abort-after-seek') && cover.length === 1)
+        expect(side === 'client', `${id}: the client closes first (${c.reason})`);
     }
-    if (cl.reason === 'client-exit')
-      for (const s of labStreams) {
-        const e = s.find((x) => x.flags & (FIN | RST));
-        expect(!!e && e.dport === lab.port, `stream ${s[0].stream}: the client closes first when it exits`);
-      }
-  }
-  // Every lab connection's first FIN/RST (or its absence) is one the close facts allow.
-  const reasons = new Set(f.closes.map((c) => c.reason));
-  // A close fact allows the side it names (null: either side, a race).
-  const serverMay = f.closes.some((c) => c.reason !== 'capture-stopped-first' && c.by !== 'client');
-  const clientMay = f.closes.some((c) => c.reason !== 'capture-stopped-first' && c.by !== 'server');
-  for (const s of labStreams) {
-    const e = s.find((x) => x.flags & (FIN | RST));
-    if (!e) expect(reasons.has('capture-stopped-first') || !!f.derivedFrom, `stream ${s[0].stream} never closes: the facts must say the capture stopped first`);
-    else if (e.sport === lab.port) expect(serverMay, `stream ${s[0].stream}: server closes first (frame ${e.no}) — allowed by ${[...reasons]}`);
-    else expect(clientMay, `stream ${s[0].stream}: client closes first (frame ${e.no}) — allowed by ${[...reasons]}`);
   }
 
   // --- refused connections: SYN to the port, RST back, no payload

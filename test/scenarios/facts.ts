@@ -141,8 +141,9 @@ export interface RequestFact {
   uri: string;
   /** status the server answered with; null: it sent no response (the client went away first, or no log) */
   status: number | null;
-  /** the server wrote the whole response to its socket (it may still have been cut on the wire if the client closed);
-   *  false: the client closed or reset first (e.g. after a seek); null: the server's log does not say */
+  /** the server handed the whole response to its socket (the client may still have closed before reading it all);
+   *  false: the client went away before the server had written it (an abandoned response, e.g. after a seek);
+   *  null: the server's log does not say */
   complete: boolean | null;
   /** server port the request went to (several servers in one scenario) */
   port: number;
@@ -211,6 +212,9 @@ export type CloseReason =
   | 'client-exit'
   /** the browser dropped a media request after a seek */
   | 'client-abort-after-seek'
+  /** the browser closed a connection on its own before the end, with no seek (Chromium's media loader drops the
+   *  audio connection once it has what it wants; a RST follows when data was still arriving) */
+  | 'client-abort'
   /** an HTTP server rejected TLS bytes with 400 and closed */
   | 'tls-rejected'
   /** the capture stopped while connections were still open: no close is captured */
@@ -219,6 +223,9 @@ export type CloseReason =
 export interface CloseFact {
   /** which connections: 'all lab connections', 'the page connection', 'audio connections', 'tls attempt', … */
   scope: string;
+  /** the client ports of the connections it covers, where the server's log names them; null: every lab connection
+   *  not named by another close fact */
+  clientPorts: number[] | null;
   reason: CloseReason;
   /** who sends the first FIN (or RST) by design; null when nothing closes inside the capture, or when the order is a race */
   by: 'server' | 'client' | null;

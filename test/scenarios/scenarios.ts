@@ -92,9 +92,11 @@ async function browserLab(r: Run, o: BrowserLab): Promise<ScenarioFacts> {
   if (o.startCapture === 'after-load') await startCap();
   if (o.afterPage) await o.afterPage(c);
   await c.browser.page.evaluate(() => document.querySelector('audio')?.pause()).catch(() => undefined);
+  let browserClosedAt = 0;
   if (o.end === 'capture-first') {
     await c.cap!.stop();
     r.event('capture stopped (connections still open)');
+    browserClosedAt = Date.now();
     await c.browser.close();
     r.event('browser closed after the capture stopped');
   } else {
@@ -105,6 +107,7 @@ async function browserLab(r: Run, o: BrowserLab): Promise<ScenarioFacts> {
       while (srv.connections.some((x) => x.closedAt === null) && Date.now() < deadline) await sleep(200);
       r.event(`server closed ${srv.connections.filter((x) => x.by === 'server').length} connection(s)`);
     }
+    browserClosedAt = Date.now();
     await c.browser.close();
     r.event('browser closed');
     await sleep(700);
@@ -122,14 +125,34 @@ async function browserLab(r: Run, o: BrowserLab): Promise<ScenarioFacts> {
     servers: [srv],
     site,
     pageUrl: url,
-    closes: o.closes(c),
+    closes: [...earlyClientCloses(srv, Math.min(browserClosedAt, c.cap!.facts.stoppedAt)), ...o.closes(c)],
     ...more,
   });
 }
 
+/**
+ * Connections the client closed on its own before `before` (the browser's exit, or the capture's end), as the
+ * server logged them: a close fact naming their ports — after a seek when they carried an abandoned response.
+ */
+function earlyClientCloses(srv: Server, before: number, why: 'after-seek' | 'own' = 'own'): CloseFact[] {
+  const early = srv.connections.filter((x) => x.by === 'client' && x.closedAt !== null && x.closedAt < before);
+  if (!early.length) return [];
+  const carried = (port: number) => srv.requests.filter((q) => q.remote?.port === port);
+  const abandoned = early.filter((x) => carried(x.remote.port).some((q) => q.complete === false));
+  const facts: CloseFact[] = [];
+  const list = (xs: typeof early) => xs.map((x) => `${x.remote.port}: ${carried(x.remote.port).map((q) => `${q.method} ${q.uri}${q.range ? ` (${q.range})` : ''}${q.complete === false ? ' abandoned' : ''}`).join(', ') || 'no request'}`).join('; ');
+  const seek = why === 'after-seek' ? abandoned : [];
+  const own = early.filter((x) => !seek.includes(x));
+  if (seek.length)
+    facts.push({ scope: 'connections whose response the browser abandoned after a seek', reason: 'client-abort-after-seek', by: 'client', seconds: null, clientPorts: seek.map((x) => x.remote.port), detail: `Chromium drops a media response it no longer needs after a seek and asks for the new position with a new Range request (${list(seek)})` });
+  if (own.length)
+    facts.push({ scope: 'connections the browser closed on its own before the end', reason: 'client-abort', by: 'client', seconds: null, clientPorts: own.map((x) => x.remote.port), detail: `closed by the browser while the page stayed open (${list(own)})` });
+  return facts;
+}
+
 const dumpcapLo = (filter: string | null): CaptureSpec => ({ tool: 'dumpcap', iface: 'lo', filter });
 const browserExit = (detail = 'the browser is closed at the end: it closes its remaining keep-alive connections together'): CloseFact => ({
-  scope: 'lab connections still open at the end', reason: 'browser-exit', by: 'client', seconds: null, detail,
+  scope: 'lab connections still open at the end', reason: 'browser-exit', by: 'client', seconds: null, clientPorts: null, detail,
 });
 const keepAliveLong = 30;
 const UDP_DATAGRAMS = 12;
@@ -147,7 +170,7 @@ export const SCENARIOS: ScenarioDef[] = [
         end: 'browser-exit',
         closes: () => [
           {
-            scope: 'every connection that carried a response', reason: 'http10-server-close', by: null, seconds: null,
+            scope: 'every connection that carried a response', reason: 'http10-server-close', by: null, seconds: null, clientPorts: null,
             detail: 'SimpleHTTPRequestHandler speaks HTTP/1.0 without keep-alive: one request per connection, closed right after the response. Python shuts the socket down after writing the response, and Chromium, knowing the connection cannot be reused, closes it as soon as the body has arrived: which FIN comes first is a race',
           },
           browserExit('a connection the browser opened but never used (a preconnect), if any, is closed by the browser when it exits'),
@@ -258,7 +281,7 @@ export const SCENARIOS: ScenarioDef[] = [
         },
         end: 'browser-exit',
         closes: () => [
-          { scope: 'the TLS attempts on port 8080', reason: 'tls-rejected', by: null, seconds: null, detail: "Node's HTTP parser rejects the ClientHello bytes: http-server answers 400 Bad Request and drops the connection; the browser sends a TLS alert and FIN, and which FIN comes first is a race (the server may also RST)" },
+          { scope: 'the TLS attempts on port 8080', reason: 'tls-rejected', by: null, seconds: null, clientPorts: null, detail: "Node's HTTP parser rejects the ClientHello bytes: http-server answers 400 Bad Request and drops the connection; the browser sends a TLS alert and FIN, and which FIN comes first is a race (the server may also RST)" },
           browserExit(),
         ],
         more: (c) => {
@@ -329,7 +352,7 @@ export const SCENARIOS: ScenarioDef[] = [
         site,
         pageUrl: srv.url,
         requestsOrdered: true,
-        closes: [{ scope: 'the one connection', reason: 'client-exit', by: 'client', seconds: null, detail: 'curl closes its connection when it exits after the last response' }],
+        closes: [{ scope: 'the one connection', reason: 'client-exit', by: 'client', seconds: null, clientPorts: null, detail: 'curl closes its connection when it exits after the last response' }],
       });
     },
   },
@@ -342,7 +365,7 @@ export const SCENARIOS: ScenarioDef[] = [
         server: (ns, root) => httpServer(ns, { root, address: '127.0.0.1', port: 8080, keepAliveSeconds: keepAliveLong }),
         capture: () => dumpcapLo('tcp port 8080'),
         end: 'capture-first',
-        closes: () => [{ scope: 'all lab connections', reason: 'capture-stopped-first', by: null, seconds: null, detail: 'the capture was stopped before any connection closed (keep-alive 30 s, browser still open)' }],
+        closes: () => [{ scope: 'all lab connections', reason: 'capture-stopped-first', by: null, seconds: null, clientPorts: null, detail: 'the capture was stopped while the connections were open (keep-alive 30 s, browser still open)' }],
         more: () => ({ stoppedBefore: 'any connection closed: no FIN or RST of a lab connection is in the capture' }),
       }),
   },
@@ -385,7 +408,7 @@ export const SCENARIOS: ScenarioDef[] = [
         server: (ns, root) => httpServer(ns, { root, address: '127.0.0.1', port: 8080, keepAliveSeconds: 5 }),
         capture: () => dumpcapLo('tcp port 8080'),
         end: 'server-idle',
-        closes: () => [{ scope: 'all lab connections', reason: 'keepalive-timeout', by: 'server', seconds: 5, detail: "Node's keepAliveTimeout (5 s) after the last response; a connection that never carried a request is closed by the server's 5.5 s socket timeout" }],
+        closes: () => [{ scope: 'all lab connections', reason: 'keepalive-timeout', by: 'server', seconds: 5, clientPorts: null, detail: "Node's keepAliveTimeout (5 s) after the last response; a connection that never carried a request is closed by the server's 5.5 s socket timeout" }],
       }),
   },
   {
@@ -502,7 +525,7 @@ export const SCENARIOS: ScenarioDef[] = [
         pageUrl: srv.url,
         requestsOrdered: true,
         pipelined: { requests: res.requests, oneWrite: true, localPort: res.localPort },
-        closes: [{ scope: 'the one connection', reason: 'connection-close-header', by: 'server', seconds: null, detail: 'the third request says Connection: close; nginx answers it with Connection: close and closes after it' }],
+        closes: [{ scope: 'the one connection', reason: 'connection-close-header', by: 'server', seconds: null, clientPorts: null, detail: 'the third request says Connection: close; nginx answers it with Connection: close and closes after it' }],
       });
     },
   },
@@ -575,6 +598,7 @@ export const SCENARIOS: ScenarioDef[] = [
       await networkIdle(page, 1500, 30000);
       await page.evaluate(() => document.querySelector('audio')!.pause());
       r.event('audio paused, network quiet');
+      const browserClosedAt = Date.now();
       await browser.close();
       r.event('browser closed');
       await sleep(700);
@@ -594,7 +618,7 @@ export const SCENARIOS: ScenarioDef[] = [
         site,
         pageUrl: srv.url,
         closes: [
-          { scope: 'audio connections whose response was abandoned after a seek', reason: 'client-abort-after-seek', by: 'client', seconds: null, detail: 'Chromium drops a media response it no longer needs after a seek and asks for the new position with a new Range request' },
+          ...earlyClientCloses(srv, browserClosedAt, 'after-seek'),
           browserExit(),
         ],
       });

@@ -1,7 +1,8 @@
 /**
  * Run tshark (the oracle) and `wirenote fields` on the same capture and compare every cell.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
+import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -26,6 +27,16 @@ http.cache_control http.request_in http.response_in http.time http.prev_request_
   .split(/\s+/)
   .filter(Boolean);
 
+/** Fields wirenote added for display filters (and -e) beyond issue #2's; compared the same way. */
+export const EXTRA_FIELDS = `frame.time_epoch ip.addr ipv6.addr icmp.type icmp.code icmpv6.type icmpv6.code udp.srcport udp.dstport udp.port
+udp.length tcp.port tcp.flags.fin tcp.flags.syn tcp.flags.reset tcp.flags.push tcp.flags.ack tcp.flags.urg tcp.flags.ece tcp.flags.cwr tcp.flags.ae tcp.flags.ace
+tcp.analysis tcp.analysis.flags http.request http.response http.prev_response_in http.next_response_in`
+  .split(/\s+/)
+  .filter(Boolean);
+
+/** Every field wirenote supports. */
+export const ALL_FIELDS = [...REQUIRED_FIELDS, ...EXTRA_FIELDS];
+
 /** The capture files listed in ../shared/captures/MANIFEST.tsv (relative paths). */
 export function sharedCaptureFiles(): string[] {
   return fs
@@ -48,9 +59,61 @@ export function runWirenote(file: string, fields: string[], extra: string[] = []
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
+/** `wirenote ARGS…` as given (output as UTF-8 text; `input` is piped to standard input). */
+export function wirenote(args: string[], opts: { input?: Buffer; env?: NodeJS.ProcessEnv } = {}): FieldsRun {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, input: opts.input, env: opts.env ?? process.env });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+/** `tshark ARGS…` as given, without its warning about running as root. */
+export function tshark(args: string[]): FieldsRun {
+  const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  return { stdout: r.stdout, stderr: r.stderr.replace(/^Running as user.*\n/m, ''), status: r.status };
+}
+
+/** tshark as a promise (to run several at once: see `inPool`). */
+export function tsharkAsync(args: string[]): Promise<FieldsRun> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('tshark', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on('data', (b: Buffer) => out.push(b));
+    p.stderr.on('data', (b: Buffer) => err.push(b));
+    p.on('error', reject);
+    p.on('close', (status) =>
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8').replace(/^Running as user.*\n/m, ''), status }),
+    );
+  });
+}
+
+/** Run the jobs with at most one per core at a time, results in order. */
+export async function inPool<T>(jobs: Array<() => Promise<T>>, width = Math.max(2, os.cpus().length)): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        results[i] = await jobs[i]();
+      }
+    }),
+  );
+  return results;
+}
+
+/** `wirenote fields ARGS…` inside this process (the command's own code path, without starting Node). */
+export async function wirenoteFields(args: string[]): Promise<FieldsRun> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { fieldsCommand } = require(path.join(ROOT, 'lib', 'dist', 'cli', 'fields.js')) as typeof import('../../lib/dist/cli/fields');
+  const out: Buffer[] = [];
+  let err = '';
+  const status = await fieldsCommand(args, { out: (chunk) => out.push(Buffer.from(chunk)), err: (t) => (err += t) });
+  return { stdout: Buffer.concat(out).toString('utf8'), stderr: err, status };
+}
+
 /** tshark's output; `httpPorts` are extra ports to decode as HTTP (-d tcp.port==N,http). */
-export function runTshark(file: string, fields: string[], httpPorts: number[] = []): FieldsRun {
-  const args = ['-2', '-n', '-r', file, '-T', 'fields', '-E', 'header=y', '-E', 'separator=/t'];
+export function runTshark(file: string, fields: string[], httpPorts: number[] = [], extra: string[] = []): FieldsRun {
+  const args = ['-2', '-n', '-r', file, '-T', 'fields', '-E', 'header=y', '-E', 'separator=/t', ...extra];
   for (const p of httpPorts) args.push('-d', `tcp.port==${p},http`);
   for (const f of fields) args.push('-e', f);
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 30 });

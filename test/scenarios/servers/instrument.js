@@ -26,12 +26,13 @@ function instrument(server) {
     socket.prependListener('error', () => {
       if (peerEndedFirst === null && !socket.wnServerClosed) peerEndedFirst = true;
     });
-    socket.on('close', () => {
+    socket.on('close', () => setImmediate(() => {
+      // Deferred: the response's own 'close' (which marks an abandoned response) runs after the socket's.
       // A response cut short means the client went away (this server never closes mid-response); while a response is
       // being written Node does not read, so the client's FIN may not have been seen as 'end' before the write failed.
       const by = socket.wnAborted ? 'client' : peerEndedFirst === true ? 'client' : peerEndedFirst === false ? 'server' : socket.wnServerClosed ? 'server' : 'client';
       emit({ ev: 'close', id, by, requests: socket.wnRequests });
-    });
+    }));
     // Node's keep-alive timeout and Connection: close end the socket from our side.
     const end = socket.end.bind(socket);
     socket.end = (...a) => {
@@ -39,9 +40,11 @@ function instrument(server) {
       return end(...a);
     };
     const destroy = socket.destroy.bind(socket);
-    socket.destroy = (...a) => {
+    socket.destroy = (err, ...a) => {
+      // Destroyed because a write hit the client's reset: the client went first.
+      if (peerEndedFirst === null && err && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) peerEndedFirst = true;
       if (peerEndedFirst === null) socket.wnServerClosed = true;
-      return destroy(...a);
+      return destroy(err, ...a);
     };
   });
   server.on('request', (req, res) => {
@@ -52,10 +55,18 @@ function instrument(server) {
       conditional: !!(req.headers['if-none-match'] || req.headers['if-modified-since']),
       remote: req.socket.remoteAddress, rport: req.socket.remotePort,
     });
-    res.on('finish', () => emit({ ev: 'res', id, url: req.url, status: res.statusCode }));
+    // 'res': the server handed the whole response to the socket (end() called); 'abort': the socket went away first.
+    let done = false;
+    res.on('finish', () => {
+      if (!done) emit({ ev: 'res', id, url: req.url, status: res.statusCode });
+      done = true;
+    });
     res.on('close', () => {
-      if (!res.writableFinished) req.socket.wnAborted = true;
-      if (!res.writableFinished) emit({ ev: 'abort', id, url: req.url, status: res.headersSent ? res.statusCode : null, sent: res.socket ? res.socket.bytesWritten : null });
+      if (done) return;
+      done = true;
+      if (res.writableEnded) return emit({ ev: 'res', id, url: req.url, status: res.statusCode });
+      req.socket.wnAborted = true;
+      emit({ ev: 'abort', id, url: req.url, status: res.headersSent ? res.statusCode : null, sent: res.socket ? res.socket.bytesWritten : null });
     });
   });
 }
