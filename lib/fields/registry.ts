@@ -307,9 +307,10 @@ const DEFS: Record<string, FieldDef> = {
   'tcp.analysis.keep_alive_ack': F('none', flag(TA.KEEP_ALIVE_ACK)),
   'tcp.reassembled_in': F('framenum', (c) => (c.reassembledIn.length === 1 ? c.reassembledIn[0] : c.reassembledIn)),
   'tcp.segment.count': F('uint', (c) => (c.segmentCount.length === 1 ? c.segmentCount[0] : c.segmentCount)),
-  // Hidden booleans on each message over TCP (SSDP's messages over UDP have none).
-  'http.request': F('bool', (c) => (c.http.length ? some(c.http.map((m) => (m.isRequest && m.stream >= 0 ? 1 : undefined))) : '')),
-  'http.response': F('bool', (c) => (c.http.length ? some(c.http.map((m) => (!m.isRequest && m.stream >= 0 ? 1 : undefined))) : '')),
+  // Hidden booleans on each message over TCP (SSDP's messages over UDP have none), added once the
+  // head is read: a message whose reading stopped inside a cut header line (unpaired) has none.
+  'http.request': F('bool', (c) => (c.http.length ? some(c.http.map((m) => (m.isRequest && m.stream >= 0 && !m.unpaired ? 1 : undefined))) : '')),
+  'http.response': F('bool', (c) => (c.http.length ? some(c.http.map((m) => (!m.isRequest && m.stream >= 0 && !m.unpaired ? 1 : undefined))) : '')),
   'http.request.method': F('string', httpText((m) => m.method)),
   'http.request.uri': F('string', httpText((m) => m.uri)),
   'http.request.version': F('string', httpText((m) => (m.isRequest ? m.version : undefined))),

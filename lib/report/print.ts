@@ -15,7 +15,14 @@ import { PDF_FOOTER_TEMPLATE, pdfHeaderTemplate } from './style';
 export interface PrintPage {
   setContent(html: string, options?: { waitUntil?: 'load' }): Promise<void>;
   pdf(options: Record<string, unknown>): Promise<Buffer>;
+  emulateMedia(options: { media: 'print' | 'screen' }): Promise<void>;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
+  /** A script run in the page (a string: lib is compiled without the DOM's types). */
+  evaluate(script: string): Promise<unknown>;
 }
+
+/** The A4 content box of the style sheet's @page (210 × 297 mm less 16/16 and 20/18 mm margins), in CSS px. */
+export const CONTENT_PX = { width: Math.round((178 / 25.4) * 96), height: Math.round((259 / 25.4) * 96) };
 
 export interface PrintOptions {
   title: string;
@@ -78,13 +85,20 @@ export async function printPdf(page: PrintPage, html: string, o: PrintOptions): 
     outline: true,
   };
   const base = codeBreaks(html);
-  await page.setContent(withTocPages(base), { waitUntil: 'load' });
+  // Laid out as printed (print media, the page's content width) to measure the tables.
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize(CONTENT_PX);
+  const load = async (h: string) => {
+    await page.setContent(h, { waitUntil: 'load' });
+    await markLongTables(page);
+  };
+  await load(withTocPages(base));
   const first = await page.pdf(options);
   let pages = chapterPages(first);
   let pdf = first;
   // Two digits were reserved for each number; fill them in and print again (at most twice more).
   for (let i = 0; i < 2; i++) {
-    await page.setContent(withTocPages(base, pages), { waitUntil: 'load' });
+    await load(withTocPages(base, pages));
     pdf = await page.pdf(options);
     const again = chapterPages(pdf);
     const same = [...pages].every(([k, v]) => again.get(k) === v);
@@ -93,6 +107,15 @@ export async function printPdf(page: PrintPage, html: string, o: PrintOptions): 
   }
   if (o.path) fs.writeFileSync(o.path, pdf);
   return { pdf, pages: pageCount(pdf), chapterPages: pages };
+}
+
+/**
+ * Tables taller than half a page get the class "long": the style sheet lets them continue on the
+ * next page (under their repeated header row) instead of moving whole and leaving the page before
+ * them more than half empty. Shorter ones stay whole: moved on, they leave that page at least half full.
+ */
+async function markLongTables(page: PrintPage): Promise<void> {
+  await page.evaluate(`for (const t of document.querySelectorAll('figure.table')) if (t.getBoundingClientRect().height > ${CONTENT_PX.height / 2}) t.classList.add('long');`);
 }
 
 // ---- reading Chromium's PDF ---------------------------------------------------------------------

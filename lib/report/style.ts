@@ -62,9 +62,15 @@ details.code pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-s
   section > h2 { break-before: page; margin-top: 0; }
   /* No heading or table caption left at the bottom of a page. */
   h1, h2, h3, h4, figure.table > figcaption { break-after: avoid; }
-  /* Figures never split; tables stay whole where they fit, and repeat their header row when not. */
+  /* Figures never split (each is under half a page). A table stays whole when it takes at most half
+     a page; a longer one (marked "long" by print.ts, which measures it) continues on the next page
+     under its repeated header row rather than leave the page before it more than half empty. */
   figure { break-inside: avoid; }
   figure.table { break-inside: avoid; }
+  figure.table.long { break-inside: auto; }
+  /* At least three rows on either side of the break (the header row repeats above the rest). */
+  figure.table.long tbody tr:nth-child(-n+2) { break-after: avoid; }
+  figure.table.long tbody tr:nth-last-child(-n+2) { break-before: avoid; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   p, li { orphans: 2; widows: 2; }
