@@ -41,6 +41,8 @@ export interface WaterfallInput {
   captureEnd: number;
   id?: string;
   caption?: string;
+  /** What the caller left out (said at the end of the caption). */
+  omitted?: string;
 }
 
 /** Role colours, and the ink of a label drawn inside a bar of that colour (the better contrast). */
@@ -165,7 +167,7 @@ export function waterfallChart(input: WaterfallInput): VegaLiteSpec {
     input.id ?? 'waterfall',
     '瀑布图：各条 TCP 连接上的 HTTP 请求',
     input.caption ??
-      `瀑布图：每行一条 TCP 连接（浅色为连接的存续时间），每个 HTTP 请求一根标注了 URI 和状态码的条（从发出请求到收到响应的最后一个字节）；${parallel} 条连接承载了请求${axis.cuts.length ? `；时间轴上灰色竖带是省略的空闲时间（${axis.cuts.map((c) => durationText(c.to - c.from)).join('、')}）` : ''}`,
+      `瀑布图：每行一条 TCP 连接（浅色为连接的存续时间），每个 HTTP 请求一根标注了 URI 和状态码的条（从发出请求到收到响应的最后一个字节）；${parallel} 条连接承载了请求${axis.cuts.length ? `；时间轴上灰色竖带是省略的空闲时间（${axis.cuts.map((c) => durationText(c.to - c.from)).join('、')}）` : ''}${input.omitted ? `；${input.omitted}` : ''}`,
     {
       width: PLOT_W,
       height,

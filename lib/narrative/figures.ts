@@ -25,10 +25,39 @@ function dataSender(lc: LabConnection): 'client' | 'server' {
   return lc.bytes.server >= lc.bytes.client ? 'server' : 'client';
 }
 
+/** Connections a figure draws at most: a capture with hundreds is summarised in tables, not drawn. */
+export const DRAWN_CONNECTIONS = 8;
+
+/**
+ * The connections a figure shows: all when few; else the page's connection and the earliest others
+ * (the ones the chapters' text describes first), up to DRAWN_CONNECTIONS.
+ */
+export function drawnConnections(lab: LabModel, max = DRAWN_CONNECTIONS): LabConnection[] {
+  if (lab.connections.length <= max) return lab.connections;
+  const page = lab.connections.find((c) => c.role === 'page');
+  const rest = lab.connections.filter((c) => c !== page).sort((a, b) => a.opened - b.opened);
+  return [...(page ? [page] : []), ...rest].slice(0, max).sort((a, b) => a.stream - b.stream);
+}
+
 // ---- waterfall ----------------------------------------------------------------------------------
 
+/**
+ * Where a request's bar ends: its response's last byte; for a response seen only by its start line,
+ * the last server data before the connection's next request (or its end).
+ */
+function barEnd(lc: LabConnection, e: LabConnection['exchanges'][number]): number {
+  const r = e.response;
+  if (!r) return e.request!.time;
+  if (!r.partial) return r.time;
+  const next = lc.exchanges.find((x) => x.request && x.request.start > e.request!.start)?.request?.start ?? Infinity;
+  let end = r.time;
+  for (const f of lc.frames) if (f.time >= r.time && f.time < next && f.len > 0 && sideOf(lc.orientation, f) === 'server') end = f.time;
+  return end;
+}
+
 export function waterfallInput(lab: LabModel): WaterfallInput {
-  const rows: WaterfallRow[] = lab.connections
+  const drawn = drawnConnections(lab);
+  const rows: WaterfallRow[] = drawn
     .filter((lc) => lc.frames.length)
     .map((lc): WaterfallRow => {
       const last = lc.frames[lc.frames.length - 1];
@@ -50,13 +79,14 @@ export function waterfallInput(lab: LabModel): WaterfallInput {
             method: e.request!.method,
             status: e.response?.code,
             start: e.request!.start,
-            end: e.response ? e.response.time : e.request!.time,
+            end: barEnd(lc, e),
             requestFrame: e.request!.frame,
             responseFrame: e.response?.frame,
           })),
       };
     });
-  return { rows, captureEnd: lab.capture.duration };
+  const left = lab.connections.length - drawn.length;
+  return { rows, captureEnd: lab.capture.duration, omitted: left > 0 ? `本实验共 ${lab.connections.length} 条连接，只画了其中 ${drawn.length} 条（取页面的连接和最早建立的几条），其余见第 6 章的表` : undefined };
 }
 
 /** One row per lab connection, each request a bar. */
@@ -170,7 +200,7 @@ const endpointText = (addr: string, port: number) => (addr.includes(':') ? `[${a
  * lane per host. Every other frame is counted in the caption.
  */
 export function flowGraphInput(lab: LabModel): FlowGraphInput {
-  const shown = lab.connections;
+  const shown = drawnConnections(lab);
   const clients = [...new Set(shown.map((lc) => endpointText(lc.orientation.client.addr, lc.orientation.client.port)))];
   const servers = [...new Set(shown.map((lc) => endpointText(lc.orientation.server.addr, lc.orientation.server.port)))];
   const perEndpoint = clients.length + servers.length <= 6;
@@ -190,7 +220,8 @@ export function flowGraphInput(lab: LabModel): FlowGraphInput {
       http.set(m.frame, http.has(m.frame) ? `${http.get(m.frame)}; ${s}` : s);
     }
   const frames = shown.flatMap((c) => c.frames).sort((a, b) => a.frame - b.frame);
-  const others = lab.analysis.totalFrames - frames.length;
+  const others = lab.analysis.totalFrames - lab.counts.frames;
+  const notDrawn = lab.connections.length - shown.length;
   return {
     lanes,
     packets: frames.map((f) => {
@@ -210,7 +241,7 @@ export function flowGraphInput(lab: LabModel): FlowGraphInput {
         important: !!(f.flags & (TH_SYN | TH_FIN | TH_RST)) || h !== undefined || !!(f.analysis & (RETRANSMITTED | TA.LOST_PACKET | TA.OUT_OF_ORDER)),
       };
     }),
-    omitted: others > 0 ? `另有 ${others} 帧不属于本实验（见"其他流量"），没有画出` : undefined,
+    omitted: [notDrawn > 0 ? `本实验的 ${lab.connections.length} 条连接只画了 ${shown.length} 条（取页面的连接和最早建立的几条）` : '', others > 0 ? `另有 ${others} 帧不属于本实验（见"其他流量"），没有画出` : ''].filter(Boolean).join('；') || undefined,
   };
 }
 
