@@ -205,7 +205,18 @@ function hostileText(): string {
     });
   });
 
-  test('-l (output handed over after every row) prints the same', () => {
+  test('-l hands the output over after every row (without it, in large chunks), and prints the same', async () => {
     same(SUBSET[1], ['-l']);
+    const chunks = async (extra: string[]) => {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { fieldsCommand } = require('../lib/dist/cli/fields');
+      let n = 0;
+      let rows = 0;
+      await fieldsCommand(['-r', SUBSET[1], '-e', 'frame.number', ...extra], { out: (b: Buffer) => { n++; rows += b.toString().split('\n').length - 1; }, err: () => undefined });
+      return { n, rows };
+    };
+    const flushed = await chunks(['-l']);
+    expect(flushed.n).toBeGreaterThanOrEqual(flushed.rows - 1);
+    expect((await chunks([])).n).toBeLessThanOrEqual(2);
   });
 });
