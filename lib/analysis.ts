@@ -39,6 +39,11 @@ export interface TcpFrame {
   mss?: number;
   wscale?: number;
   sackPerm: boolean;
+  /**
+   * The first SACK block reports bytes below the ACK number: a duplicate SACK (RFC 2883 §4), which
+   * says those bytes had already arrived — the segment that was sent again was not lost.
+   */
+  dsack?: boolean;
   tsval?: number;
   tsecr?: number;
   /** TA.* analysis flags. */
@@ -341,6 +346,7 @@ class Collector {
       mss: h.mss,
       wscale: h.wscale,
       sackPerm: h.sackPerm,
+      dsack: h.sack && h.sack.length >= 2 && h.flags & Th.ACK && ((h.sack[0] - h.ack) | 0) < 0 ? true : undefined,
       tsval: h.tsval,
       tsecr: h.tsecr,
       analysis: t.flags,

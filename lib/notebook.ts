@@ -21,8 +21,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeCaptureFile, CaptureAnalysis } from './analysis';
-import { buildLab, LabModel } from './lab/model';
+import type { CaptureAnalysis } from './analysis';
+import { analyzeLab, LabModel } from './lab/model';
 import { Block, esc, markdownTable, summariseRows, TABLE_ROW_LIMIT } from './narrative/blocks';
 import { renderChart, safeSpec } from './report/render';
 import { plainText } from './report/markdown';
@@ -54,8 +54,8 @@ export interface LoadedLab {
 
 /** State shared by every copy of this module in the process (a kernel, or the report's executor). */
 interface Session {
-  /** The last capture analysed, and what was built from it (by name: 'lab', 'model'). */
-  capture?: { key: string; analysis: Promise<CaptureAnalysis>; built: Map<string, Promise<unknown>> };
+  /** The last capture analysed, and its lab model. */
+  capture?: { key: string; lab: Promise<LoadedLab> };
   /** Chapter number for figure/table numbers; undefined = plain "图 1". */
   chapter?: string;
   /** Set by `startChapter` in the notebook (wins over the executor's default). */
@@ -86,39 +86,28 @@ function fileKey(file: string): string {
 
 /**
  * Analyse a capture once per process: later calls for the same file (same size and modification
- * time) get the same analysis, and the same models built from it, so eight notebooks in one
- * report run — and the report command itself — cost one analysis (issue 16). Only the latest
- * capture is kept.
+ * time) get the same lab model, so eight notebooks in one report run — and the report command
+ * itself — cost one analysis (issue 16). Only the latest capture is kept. The model is built by
+ * `analyzeLab`, which keeps memory bounded by the lab's own traffic on large captures.
  */
-function cached<T>(capture: string | undefined, what: string, build: (a: CaptureAnalysis, file: string) => T): Promise<T> {
+export function loadLab(capture?: string): Promise<LoadedLab> {
   const file = capturePath(capture);
   const key = fileKey(file);
   const s = session();
   if (s.capture?.key !== key) {
-    const analysis = analyzeCaptureFile(file);
-    const entry = { key, analysis, built: new Map<string, Promise<unknown>>() };
+    const lab = analyzeLab(file, path.basename(file)).then((model) => ({ lab: model, source: path.basename(file) }));
+    const entry = { key, lab };
     s.capture = entry;
-    analysis.catch(() => {
+    lab.catch(() => {
       if (s.capture === entry) s.capture = undefined;
     });
   }
-  const entry = s.capture!;
-  let p = entry.built.get(what) as Promise<T> | undefined;
-  if (!p) {
-    p = entry.analysis.then((a) => build(a, file));
-    entry.built.set(what, p);
-  }
-  return p;
+  return s.capture!.lab;
 }
 
-/** The capture's analysis (frames, connections, HTTP messages), once per process. */
-export function loadAnalysis(capture?: string): Promise<CaptureAnalysis> {
-  return cached(capture, 'analysis', (a) => a);
-}
-
-/** The lab model (lib/lab) and the file name the text shows, built once per capture and process. */
-export function loadLab(capture?: string): Promise<LoadedLab> {
-  return cached(capture, 'lab', (a, file) => ({ lab: buildLab(a, path.basename(file)), source: path.basename(file) }));
+/** The capture's analysis (frames, connections, HTTP messages) behind the lab model. */
+export async function loadAnalysis(capture?: string): Promise<CaptureAnalysis> {
+  return (await loadLab(capture)).lab.analysis;
 }
 
 /** The lab model alone (what the report command needs). */

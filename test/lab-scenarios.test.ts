@@ -33,6 +33,8 @@ const CLOSE_KINDS: Record<string, Array<CloseReason['kind']>> = {
   'browser-exit': ['client-exit'],
   'client-exit': ['client-done', 'client-exit'],
   'client-abort-after-seek': ['media-abort', 'client-abort'],
+  // The browser closed a connection on its own, the page still open: an idle close, or one mid-response.
+  'client-abort': ['client-idle', 'client-abort', 'media-abort'],
   'capture-stopped-first': ['not-captured'],
   'tls-rejected': [],
 };

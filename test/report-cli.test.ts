@@ -103,13 +103,24 @@ describe('wirenote report: running', () => {
       path.join(nbs, '01-params.ipynb'),
       notebook([
         ['markdown', '# 第 1 章 参数'],
-        ['code', "const CAPTURE: string = '';\nconst ROWS: number = 3;\nconst LABEL = 'x';\nconst LOUD = false;", ['parameters']],
-        ['code', "import { show, md } from 'wirenote';\nshow(md(`ROWS×2=${ROWS * 2} LABEL=${LABEL} LOUD=${LOUD} typeof=${typeof ROWS}`));"],
+        ['code', "const CAPTURE: string = '';\nconst ROWS: number = 3;\nconst LABEL: string = 'x';\nconst LOUD: boolean = false;\nconst NOTE = 'untyped';", ['parameters']],
+        ['code', "import { show, md } from 'wirenote';\nshow(md(`ROWS×2=${ROWS * 2} LABEL=${LABEL} LOUD=${LOUD} NOTE=${NOTE} typeof=${typeof ROWS}`));"],
       ]),
     );
-    const ok = run(['report', '--notebooks', nbs, '--out', path.join(dir, 'p-out'), '--no-pdf', '-p', 'ROWS=21', '-p', 'LABEL=a "quoted" 值', '-p', 'LOUD=true']);
+    // A parameter declared without a type takes the kind of its initial value (a string here).
+    const ok = run(['report', '--notebooks', nbs, '--out', path.join(dir, 'p-out'), '--no-pdf', '-p', 'ROWS=21', '-p', 'LABEL=a "quoted" 值', '-p', 'LOUD=true', '-p', 'NOTE=42']);
     expect(ok.status).toBe(0);
-    expect(fs.readFileSync(path.join(dir, 'p-out', '实验报告.md'), 'utf8')).toContain('ROWS×2=42 LABEL=a "quoted" 值 LOUD=true typeof=number');
+    expect(fs.readFileSync(path.join(dir, 'p-out', '实验报告.md'), 'utf8')).toContain('ROWS×2=42 LABEL=a "quoted" 值 LOUD=true NOTE=42 typeof=number');
+    // Other values: the injected cell comes from the compile cache with the new values put in.
+    const env: NodeJS.ProcessEnv = { ...process.env, WIRENOTE_TIMING: '1' };
+    delete env.WIRENOTE_COMPILE_CACHE;
+    // (Typed parameters only: an untyped one's literal type reaches the later cells' declarations.)
+    const typed = (rows: string, label: string, out: string) => spawnSync(process.execPath, [BIN, 'report', '--notebooks', nbs, '--out', path.join(dir, out), '--no-pdf', '-p', `ROWS=${rows}`, '-p', `LABEL=${label}`, '-p', 'LOUD=false'], { env, encoding: 'utf8', timeout: 120000 });
+    expect(typed('4', '一', 'p-out2').status).toBe(0);
+    const again = typed('5', '另一个', 'p-out3');
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/cells compiled 0 cached 3/);
+    expect(fs.readFileSync(path.join(dir, 'p-out3', '实验报告.md'), 'utf8')).toContain('ROWS×2=10 LABEL=另一个 LOUD=false NOTE=untyped typeof=number');
     const bad = run(['report', '--notebooks', nbs, '--out', path.join(dir, 'p-bad'), '--no-pdf', '-p', 'ROWS=many']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('parameter ROWS is a number: "many" is not');

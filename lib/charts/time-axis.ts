@@ -51,6 +51,11 @@ export interface TimeAxisOptions {
   fontSize?: number;
   /** Axis title prefix (default "时间"); the unit is appended. */
   name?: string;
+  /**
+   * Room a chart needs in the active stretch around a time (a label beside a bar): the stretch
+   * containing `t` is drawn at least `px` wide (at most half the plot), the others share the rest.
+   */
+  room?: Array<{ t: number; px: number }>;
 }
 
 /**
@@ -93,13 +98,23 @@ export function timeAxis(times: number[], o: TimeAxisOptions, busy: Array<[numbe
   const padded = bounds.map(([a, b], i) => [i === 0 ? a - pad : a - Math.min(pad, (a - cut[i - 1].from) / 3), i === bounds.length - 1 ? b + pad : b + Math.min(pad, (cut[i].to - b) / 3)] as [number, number]);
   const plotW = o.width - cut.length * cutW;
   const dur = padded.reduce((s, [a, b]) => s + (b - a), 0);
-  // Each segment gets its share of the width, but at least 36 px so its labels and marks are visible.
-  const minW = Math.min(36, plotW / padded.length);
+  // Each segment gets its share of the width, but at least 36 px so its labels and marks are
+  // visible (more where the chart asked for room), the others giving up width in proportion.
+  const base = Math.min(36, plotW / padded.length);
+  let minW = padded.map(([a, b]) => {
+    const asked = (o.room ?? []).filter((r) => r.t >= a && r.t <= b).reduce((m, r) => Math.max(m, r.px), 0);
+    return Math.max(base, Math.min(asked, plotW / 2));
+  });
+  const askedTotal = minW.reduce((s, w) => s + w, 0);
+  if (askedTotal > plotW) minW = minW.map((w) => base + ((w - base) * (plotW - padded.length * base)) / (askedTotal - padded.length * base));
   let widths = padded.map(([a, b]) => ((b - a) / dur) * plotW);
-  const small = widths.map((w) => w < minW);
-  const need = small.reduce((s, isSmall, i) => s + (isSmall ? minW - widths[i] : 0), 0);
-  const big = widths.reduce((s, w, i) => s + (small[i] ? 0 : w), 0);
-  widths = widths.map((w, i) => (small[i] ? minW : w - (need * w) / Math.max(big, 1e-9)));
+  for (let pass = 0; pass < padded.length; pass++) {
+    const small = widths.map((w, i) => w < minW[i] - 1e-9);
+    if (!small.some(Boolean)) break;
+    const need = small.reduce((s, isSmall, i) => s + (isSmall ? minW[i] - widths[i] : 0), 0);
+    const big = widths.reduce((s, w, i) => s + (small[i] ? 0 : w - minW[i]), 0);
+    widths = widths.map((w, i) => (small[i] ? minW[i] : w - (need * (w - minW[i])) / Math.max(big, 1e-9)));
+  }
   const domain: number[] = [];
   const range: number[] = [];
   const cuts: TimeCut[] = [];

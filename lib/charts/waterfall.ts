@@ -43,12 +43,13 @@ export interface WaterfallInput {
   caption?: string;
 }
 
-const ROLE: Record<WaterfallRow['role'], { name: string; color: string }> = {
-  page: { name: '页面所在的连接', color: '#1f77b4' },
-  parallel: { name: '并行连接', color: '#ff7f0e' },
-  sequential: { name: '后续连接', color: '#2ca02c' },
-  preconnect: { name: '预连接（未发请求）', color: '#9467bd' },
-  other: { name: '其他连接', color: '#7f7f7f' },
+/** Role colours, and the ink of a label drawn inside a bar of that colour (the better contrast). */
+const ROLE: Record<WaterfallRow['role'], { name: string; color: string; ink: 'light' | 'dark' }> = {
+  page: { name: '页面所在的连接', color: '#1f77b4', ink: 'light' },
+  parallel: { name: '并行连接', color: '#ff7f0e', ink: 'dark' },
+  sequential: { name: '后续连接', color: '#2ca02c', ink: 'dark' },
+  preconnect: { name: '预连接（未发请求）', color: '#9467bd', ink: 'light' },
+  other: { name: '其他连接', color: '#7f7f7f', ink: 'light' },
 };
 
 const CLOSE: Record<NonNullable<WaterfallRow['closedBy']>, { name: string; shape: string }> = {
@@ -67,11 +68,23 @@ export function waterfallChart(input: WaterfallInput): VegaLiteSpec {
   const rows = input.rows;
   const times = rows.flatMap((r) => [r.opened, r.closed ?? input.captureEnd, ...r.requests.flatMap((q) => [q.start, q.end])]);
   // A request in progress is never idle time, whatever its length.
-  const axis = timeAxis(times, { width: PLOT_W }, rows.flatMap((r) => r.requests.map((q): [number, number] => [q.start, q.end])));
+  const busy = rows.flatMap((r) => r.requests.map((q): [number, number] => [q.start, q.end]));
+  let axis = timeAxis(times, { width: PLOT_W }, busy);
+  // A label that fits beside its bar on neither side asks for a wider stretch of the axis there
+  // (a short burst between two cut idle times), and the axis is laid out again.
+  const room: Array<{ t: number; px: number }> = [];
+  for (let pass = 0; pass < 3; pass++) {
+    const more = rows.flatMap((r) => layoutRow(r, axis).flatMap((p) => (p.need ? [{ t: p.req.start, px: p.need }] : [])));
+    if (!more.length) break;
+    room.push(...more);
+    axis = timeAxis(times, { width: PLOT_W, room }, busy);
+  }
 
   const bars: object[] = [];
   const labelsLeft: object[] = [];
   const labelsRight: object[] = [];
+  const insideLight: object[] = [];
+  const insideDark: object[] = [];
   const lifetimes: object[] = [];
   const closes: object[] = [];
   const rowCenters: number[] = [];
@@ -97,8 +110,10 @@ export function waterfallChart(input: WaterfallInput): VegaLiteSpec {
       const cy = top + 4 + p.level * LEVEL_H + LEVEL_H / 2 + 2;
       const q = p.req;
       const frames = [q.requestFrame !== undefined ? `请求第 ${q.requestFrame} 帧` : '', q.responseFrame !== undefined ? `响应第 ${q.responseFrame} 帧` : '无响应'].filter(Boolean).join(' → ');
-      bars.push({ x: q.start, x2: Math.max(q.end, axis.time(axis.px(q.start) + 3)), y: cy - BAR_H / 2, y2: cy + BAR_H / 2, role: role.name, what: p.fullText, frames, took: durationText(Math.max(0, q.end - q.start)) });
-      (p.align === 'left' ? labelsLeft : labelsRight).push({ x: axis.time(p.textX), y: cy, text: p.text });
+      // A bar that carries its label inside is as tall as the text.
+      const bh = p.align === 'inside' ? LEVEL_H - 3 : BAR_H;
+      bars.push({ x: q.start, x2: Math.max(q.end, axis.time(axis.px(q.start) + 3)), y: cy - bh / 2, y2: cy + bh / 2, role: role.name, what: p.fullText, frames, took: durationText(Math.max(0, q.end - q.start)) });
+      (p.align === 'left' ? labelsLeft : p.align === 'right' ? labelsRight : role.ink === 'light' ? insideLight : insideDark).push({ x: axis.time(p.textX), y: cy, text: p.text });
     }
     if (r.role === 'preconnect' && !r.requests.length) labelsLeft.push({ x: axis.time(Math.min(axis.px(r.opened) + 6, PLOT_W - 130)), y: top + h / 2, text: '握手后没有发送请求' });
     const by = r.closedBy ?? (r.closed === undefined ? 'not-captured' : undefined);
@@ -133,6 +148,8 @@ export function waterfallChart(input: WaterfallInput): VegaLiteSpec {
     },
     textLayer(labelsLeft, 'left'),
     textLayer(labelsRight, 'right'),
+    textLayer(insideLight, 'left', '#fff'),
+    textLayer(insideDark, 'left', '#111'),
   ];
   if (closes.length)
     layers.push({
@@ -166,8 +183,8 @@ export function waterfallChart(input: WaterfallInput): VegaLiteSpec {
   );
 }
 
-function textLayer(values: object[], align: 'left' | 'right'): object {
-  return { data: { values }, mark: { type: 'text', align, baseline: 'middle', fontSize: FONT, color: '#222', limit: 0 }, encoding: { text: { field: 'text' } } };
+function textLayer(values: object[], align: 'left' | 'right', color = '#222'): object {
+  return { data: { values }, mark: { type: 'text', align, baseline: 'middle', fontSize: FONT, color, limit: 0 }, encoding: { text: { field: 'text' } } };
 }
 
 interface Placed {
@@ -176,7 +193,17 @@ interface Placed {
   text: string;
   fullText: string;
   textX: number;
-  align: 'left' | 'right';
+  /** Beside the bar (its left or right end), or inside it (a long bar in a short stretch). */
+  align: 'left' | 'right' | 'inside';
+  /** Width the label's stretch of the axis would need for the whole label beside the bar (when shortened). */
+  need?: number;
+}
+
+/** "GET /logo.jpg → 200" with the URI shortened to fit `px`: method and status always kept. */
+function requestText(q: WaterfallRequest, px: number): string {
+  const head = q.method ? `${q.method} ` : '';
+  const tail = ` → ${q.status ?? '无响应'}`;
+  return head + clip(q.label, Math.max(px - textWidth(head + tail, FONT), textWidth('/…', FONT)), FONT) + tail;
 }
 
 /** Give each request of a row a level so that no two bars or labels overlap. */
@@ -184,36 +211,51 @@ function layoutRow(r: WaterfallRow, axis: TimeAxis): Placed[] {
   const levels: number[] = []; // rightmost occupied pixel per level
   const out: Placed[] = [];
   for (const q of [...r.requests].sort((a, b) => a.start - b.start)) {
-    const fullText = `${q.method ? `${q.method} ` : ''}${q.label} → ${q.status ?? '无响应'}`;
+    const fullText = requestText(q, Infinity);
     const x0 = axis.px(q.start);
     const x1 = Math.max(axis.px(q.end), x0 + 3);
     // A label goes right of its bar, else left of it, and never over the edge or across a cut band
-    // (the band's own label is there); where neither side has room it is shortened.
+    // (the band's own label is there); where neither side has room the URI is shortened, and the
+    // room the whole label needs is reported so the axis can give it.
     const cutAt = (l: number, r: number) => axis.cuts.find((c) => l < c.x1 + 2 && r > c.x0 - 2);
-    const text0 = clip(fullText, 230, FONT);
+    const text0 = requestText(q, 230);
     const w0 = textWidth(text0, FONT);
     const fitsRight = x1 + 4 + w0 <= PLOT_W && !cutAt(x1 + 4, x1 + 4 + w0);
     const fitsLeft = x0 - 4 - w0 >= 0 && !cutAt(x0 - 4 - w0, x0 - 4);
+    const fitsInside = x1 - x0 >= w0 + 8;
     let text = text0;
-    let align: 'left' | 'right' = 'left';
+    let align: Placed['align'] = 'left';
     let textX = x1 + 4;
     let left = x0;
     let right = textX + w0;
+    let need: number | undefined;
     if (!fitsRight && fitsLeft) {
       align = 'right';
       textX = x0 - 4;
       left = textX - w0;
       right = x1;
+    } else if (!fitsRight && fitsInside) {
+      align = 'inside';
+      textX = x0 + 4;
+      right = x1;
     } else if (!fitsRight) {
       const c = axis.cuts.find((k) => k.x0 - 2 > textX);
       const room = Math.min(PLOT_W, c ? c.x0 - 4 : PLOT_W) - textX;
-      text = clip(fullText, Math.max(30, room), FONT);
+      text = requestText(q, room);
       right = textX + textWidth(text, FONT);
+      // The stretch [s0, s1] holding the bar, scaled until one side holds the label.
+      const k = axis.range.findIndex((_, i) => i % 2 === 0 && x0 >= axis.range[i] - 1e-6 && x0 <= axis.range[i + 1] + 1e-6);
+      if (k >= 0) {
+        const s0 = axis.range[k];
+        const s1 = axis.range[k + 1];
+        const grow = Math.min((w0 + 8) / Math.max(s1 - x1, 1), (w0 + 8) / Math.max(x0 - s0, 1), (w0 + 8) / Math.max(x1 - x0, 1));
+        need = Math.ceil((s1 - s0) * grow);
+      }
     }
     let level = levels.findIndex((occupied) => occupied + 8 <= left);
     if (level < 0) level = levels.length;
     levels[level] = right;
-    out.push({ req: q, level, text, fullText, textX, align });
+    out.push({ req: q, level, text, fullText, textX, align, need });
   }
   return out;
 }

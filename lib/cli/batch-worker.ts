@@ -1,7 +1,6 @@
 /** Worker thread for `wirenote batch`: analyse one capture at a time, reply with a summary row. */
 import { parentPort } from 'worker_threads';
-import { analyzeCaptureFile } from '../analysis';
-import { buildLab } from '../lab/model';
+import { analyzeLab } from '../lab/model';
 import { labChecks } from '../lab/checks';
 import * as path from 'path';
 import { BatchRow } from './batch';
@@ -9,8 +8,8 @@ import { BatchRow } from './batch';
 parentPort!.on('message', async (file: string) => {
   let row: BatchRow;
   try {
-    const a = await analyzeCaptureFile(file);
-    const lab = buildLab(a, path.basename(file));
+    const lab = await analyzeLab(file, path.basename(file));
+    const a = lab.analysis;
     const checks = labChecks(lab);
     row = {
       file,

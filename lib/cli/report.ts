@@ -10,12 +10,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CAPTURE, loadLabModel, PROJECT_ROOT } from '../notebook';
+import { identityMissing } from '../narrative/page';
 import { assembleReport } from '../report/assemble';
 import { chapterFromFile, listNotebooks, NotebookSession } from '../report/execute';
 import { exportNotebook, ReportChapter } from '../report/export';
 import { injectParameters, Notebook, NotebookFormatError, ParameterError, parameterDecls, readNotebook, writeNotebook, hasTag } from '../report/ipynb';
 import { whyUnusable } from '../report/usable';
-import { printPdf, PrintPage } from '../report/print';
+import { PdfPrinter } from '../report/pdf';
 import { forUser, fromUser, last, parseOptions, UsageError } from './args';
 import { say } from './locale';
 
@@ -40,7 +41,6 @@ export const REPORT_USAGE = `usage: wirenote report [--capture FILE] [--out DIR]
   Exit status: 0 written; 1 a notebook failed or the PDF could not be printed; 2 usage;
   3 written, but the capture has no usable lab traffic (the report's first page says why).`;
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
 export interface ReportOptions {
   capture: string;
@@ -136,12 +136,8 @@ export async function reportCommand(args: string[]): Promise<number> {
     return 1;
   }
   const started = Date.now();
-  // Chromium starts on the other core while the notebooks run.
-  const browser = chromium ? launchBrowser(chromium) : undefined;
-  browser?.catch(() => undefined);
-  // And opens its page meanwhile (a few hundred ms of the browser's own start-up).
-  const blank = browser?.then((b) => b.newPage());
-  blank?.catch(() => undefined);
+  // Chromium (and playwright, on a thread of its own) starts while the notebooks run.
+  const printer = chromium ? new PdfPrinter(chromium) : undefined;
 
   process.stdout.write(`${say('report', '报告')}: ${forUser(o.capture)} → ${forUser(o.out)}\n`);
   const executedDir = path.join(o.out, 'notebooks');
@@ -165,7 +161,7 @@ export async function reportCommand(args: string[]): Promise<number> {
             say(`(the executed notebook: ${forUser(path.join(executedDir, path.basename(file)))})`, `（执行后的笔记本：${forUser(path.join(executedDir, path.basename(file)))}）`) +
             '\n',
         );
-        await closeBrowser(browser);
+        await printer?.close();
         return 1;
       }
       chapters.push(exportNotebook(r.nb, { withCode: o.withCode, fallbackNumber: chapterFromFile(file) ?? String(i + 1), file: path.basename(file) }));
@@ -181,7 +177,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   const lab = await loadLabModel(o.capture);
   const unusable = whyUnusable(lab);
   const profile: { major?: string; studentId?: string; name?: string } = lab.page?.profile ?? {};
-  const report = assembleReport(chapters, { title: REPORT_TITLE, identity: { major: profile.major, studentId: profile.studentId, name: profile.name }, captureName: path.basename(o.capture), unusable });
+  const report = assembleReport(chapters, { title: REPORT_TITLE, identity: { major: profile.major, studentId: profile.studentId, name: profile.name }, captureName: path.basename(o.capture), unusable, identityMissing: identityMissing(lab) });
   // Clear what an earlier run wrote there (only the report's own file names: the folder may hold other files).
   for (const d of ['figures', 'tables'])
     for (const f of fs.existsSync(path.join(o.out, d)) ? fs.readdirSync(path.join(o.out, d)) : []) if (/^(fig|tab|chart|table)-[\w-]*\.(svg|png|jpg|csv)$/.test(f)) fs.rmSync(path.join(o.out, d, f));
@@ -195,20 +191,19 @@ export async function reportCommand(args: string[]): Promise<number> {
   fs.writeFileSync(htmlFile, report.html);
   const written = [forUser(mdFile), forUser(htmlFile)];
   t0 = phase('assemble', t0);
-  if (browser) {
+  if (printer) {
     const pdfFile = path.join(o.out, '实验报告.pdf');
     try {
-      const page = await blank!;
       // A4 with running header/footer and the contents' page numbers (two printings: lib/report/print.ts).
-      await printPdf(page, report.html, { title: REPORT_TITLE, identity: { studentId: profile.studentId, name: profile.name }, path: pdfFile });
+      await printer.print(report.html, { title: REPORT_TITLE, identity: { studentId: profile.studentId, name: profile.name }, path: pdfFile });
       written.push(forUser(pdfFile));
       t0 = phase('pdf', t0);
     } catch (e) {
       process.stderr.write(`wirenote report: ${say('Chromium could not print the PDF', 'Chromium 无法生成 PDF')}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
-      await closeBrowser(browser);
+      await printer.close();
       return 1;
     }
-    await closeBrowser(browser);
+    await printer.close();
   }
   process.stdout.write(`${say('wrote', '已写出')} ${written.join(', ')} (${report.figures} ${say('figures', '幅图')}, ${seconds(Date.now() - started)})\n`);
   if (unusable) {
@@ -216,24 +211,4 @@ export async function reportCommand(args: string[]): Promise<number> {
     return EXIT_UNUSABLE;
   }
   return 0;
-}
-
-interface Browser {
-  newPage(): Promise<PrintPage>;
-  close(): Promise<void>;
-}
-
-function launchBrowser(executablePath: string): Promise<Browser> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { chromium } = require('playwright-core');
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-}
-
-async function closeBrowser(b: Promise<Browser> | undefined): Promise<void> {
-  if (!b) return;
-  try {
-    await (await b).close();
-  } catch {
-    // It never started: nothing to close.
-  }
 }

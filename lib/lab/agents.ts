@@ -60,10 +60,12 @@ export function clientAgent(ua: string | undefined, secChUa?: string): ClientAge
       if (!m) continue;
       const version = m[1] ?? m[2];
       // Chromium names itself in the client hint; Chrome-branded builds say "Google Chrome".
-      let p = product;
+      // The User-Agent of Chrome and Chromium is the same; only the client hint (sec-ch-ua) tells them apart.
+      let p = product === 'Chrome' ? 'Chrome/Chromium' : product;
       if (product === 'Chrome' && secChUa) p = /"Google Chrome"/.test(secChUa) ? 'Chrome' : /"Chromium"/.test(secChUa) ? 'Chromium' : p;
       const major = version.split('.')[0];
-      return { kind: 'browser', product: p, version, name: `${p} ${major}`, headless: /HeadlessChrome/.test(ua) || undefined, raw };
+      const headless = /HeadlessChrome/.test(ua) || undefined;
+      return { kind: 'browser', product: p, version, name: `${p} ${major}${headless ? '（无头模式）' : ''}`, headless, raw };
     }
     return { kind: 'browser', product: 'Mozilla-compatible', name: '浏览器（User-Agent 未能识别）', raw };
   }

@@ -161,6 +161,9 @@ function fromStartLine(f: TcpFrame, payload: Buffer | undefined): LabMessage | u
     m.partial = undefined;
     m.bodyLength = len;
     m.body = payload!.subarray(head.bodyStart, head.bodyStart + len);
+  } else if (avail > 0) {
+    // The start of a body that never completed still says what it is (its magic number).
+    m.body = payload!.subarray(head.bodyStart);
   }
   return m;
 }

@@ -3,7 +3,9 @@
  * each fact with the frames it came from. Built in time linear in the capture (maps by stream and
  * frame, no search per item). The narrative and the checklist read only this.
  */
-import { CaptureAnalysis, Connection, TcpFrame } from '../analysis';
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeCaptureFile, CaptureAnalysis, Connection, TcpFrame } from '../analysis';
 import { TSHARK_HTTP_PORTS } from '../http/analyzer';
 import { ClientAgent, clientAgent, ServerAgent, serverAgent } from './agents';
 import { CaptureFacts, captureFacts, LinkFacts, linkFacts } from './capture';
@@ -141,7 +143,8 @@ export function buildLab(a: CaptureAnalysis, source = ''): LabModel {
   const server = serverAgent(firstHeader(labExchanges, 'response', 'server'), firstHeader(labExchanges, 'response', 'x-powered-by'));
 
   // Per connection: TCP facts, then roles and closes, which look across connections.
-  const pageArrived = page?.exchange.response?.time;
+  // A browser starts reading a page with its first bytes (a chunked page arrives over a while).
+  const pageArrived = page?.exchange.response?.start;
   const inputs: Array<CloseInput & { lc: Omit<LabConnection, 'close' | 'parallelWith'> }> = labConns.map((conn) => {
     const frames = framesOf.get(conn.stream) ?? [];
     const o = orientations.get(conn.stream)!;
@@ -278,11 +281,7 @@ export const STREAMS_WITHOUT_LAB = 200;
  * content, bodies of documents only), then keeping frames, bodies and start lines only for the
  * connections of the lab's server. Small captures are read once, keeping everything.
  */
-export async function analyzeLab(file: string, source = require('path').basename(file) as string): Promise<LabModel> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { analyzeCaptureFile } = require('../analysis') as typeof import('../analysis');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const fs = require('fs') as typeof import('fs');
+export async function analyzeLab(file: string, source = path.basename(file)): Promise<LabModel> {
   let size = 0;
   try {
     size = fs.statSync(file).size;

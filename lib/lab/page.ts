@@ -164,7 +164,7 @@ export function buildPage(c: PageCandidate, exchanges: LabExchange[], serverHost
   const fav = byTarget.get('/favicon.ico');
   if (fav && !assets.some((a) => a.target === '/favicon.ico')) assets.push({ role: 'favicon', target: '/favicon.ico', display: '/favicon.ico', exchanges: fav });
   const pageTarget = targetOf(c.exchange.request);
-  const reloads = exchanges.filter((ex) => ex !== c.exchange && targetOf(ex.request) === pageTarget && ex.request!.frame > (c.exchange.request?.frame ?? 0));
+  const reloads = pageTarget === undefined ? [] : exchanges.filter((ex) => ex !== c.exchange && ex.request && targetOf(ex.request) === pageTarget && ex.request.frame > (c.exchange.request?.frame ?? c.exchange.response!.frame));
   const body = bodyOf(c.exchange.response)!;
   return {
     exchange: c.exchange,

@@ -210,30 +210,62 @@ export function ackFacts(o: Orientation, frames: TcpFrame[], receiver: Side): Ac
   return { receiver, events, perAck, delayed: events.filter((e) => e.delay >= DELAYED_ACK_MIN && !e.piggybacked), duplicates };
 }
 
-/** Loss and reordering as TCP analysis flagged it (Wireshark's expert info). */
+/**
+ * Loss and reordering as TCP analysis marked them (Wireshark's expert info), with what the
+ * capture itself adds: a "retransmission" identical in every byte and time stamp to the segment
+ * before it is the file holding one record twice; an "out-of-order" segment that fills the gap
+ * before a segment flagged "previous segment not captured" is the lost segment sent again; a
+ * retransmission the receiver answers with a D-SACK was not needed (RFC 2883).
+ */
 export interface LossFacts {
   retransmissions: TcpFrame[];
   fastRetransmissions: TcpFrame[];
   spurious: TcpFrame[];
   outOfOrder: TcpFrame[];
+  /** Out-of-order segments that fill an earlier gap: retransmissions of the missing data. */
+  gapFills: TcpFrame[];
+  /** Frames that repeat the previous frame exactly (same time, sequence, length, TSval): a record written twice. */
+  duplicateRecords: TcpFrame[];
+  /** Retransmissions a later D-SACK from the receiver shows were unnecessary. */
+  unneeded: TcpFrame[];
   /** Segments after a gap: the one before was not captured (lost before the capture point, or not captured). */
   previousNotCaptured: TcpFrame[];
   ackedUnseen: TcpFrame[];
   duplicateAcks: TcpFrame[];
+  /** ACKs carrying a D-SACK. */
+  dsacks: TcpFrame[];
   zeroWindow: TcpFrame[];
   keepAlive: TcpFrame[];
 }
 
 export function lossFacts(frames: TcpFrame[]): LossFacts {
   const has = (bit: number) => frames.filter((f) => f.analysis & bit);
+  const duplicateRecords: TcpFrame[] = [];
+  for (let i = 1; i < frames.length; i++) {
+    const a = frames[i - 1];
+    const b = frames[i];
+    if (b.time === a.time && b.seqRaw === a.seqRaw && b.ackRaw === a.ackRaw && b.len === a.len && b.flags === a.flags && b.tsval === a.tsval && b.src === a.src && b.srcPort === a.srcPort) duplicateRecords.push(b);
+  }
+  const dup = new Set(duplicateRecords);
+  const gaps = has(TA.LOST_PACKET);
+  const ooo = has(TA.OUT_OF_ORDER);
+  const gapFills = ooo.filter((o) => gaps.some((g) => g.frame < o.frame && g.src === o.src && g.srcPort === o.srcPort && ((o.seq - g.seq) | 0) < 0 && ((g.seq - o.nextSeq) | 0) >= 0));
+  const dsacks = frames.filter((f) => f.dsack);
+  const retransmitted = frames.filter((f) => f.analysis & (TA.RETRANSMISSION | TA.FAST_RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION) && !dup.has(f));
+  // A D-SACK from the other side after it shows the resend was unneeded.
+  const unneeded = retransmitted.filter((r) => dsacks.some((d) => d.frame > r.frame && d.src === r.dst && d.srcPort === r.dstPort));
   return {
-    retransmissions: has(TA.RETRANSMISSION),
+    retransmissions: has(TA.RETRANSMISSION).filter((f) => !dup.has(f)),
     fastRetransmissions: has(TA.FAST_RETRANSMISSION),
     spurious: has(TA.SPURIOUS_RETRANSMISSION),
-    outOfOrder: has(TA.OUT_OF_ORDER),
-    previousNotCaptured: has(TA.LOST_PACKET),
+    outOfOrder: ooo.filter((f) => !gapFills.includes(f)),
+    gapFills,
+    duplicateRecords,
+    unneeded,
+    previousNotCaptured: gaps,
     ackedUnseen: has(TA.ACK_LOST_PACKET),
     duplicateAcks: has(TA.DUPLICATE_ACK),
+    dsacks,
     zeroWindow: has(TA.ZERO_WINDOW),
     keepAlive: has(TA.KEEP_ALIVE),
   };

@@ -35,7 +35,7 @@ export function captureSummary(lab: LabModel): ReturnType<Writer['blocks']> {
     w.p(`**无法读取抓包文件 ${code(c.source)}**：${DAMAGE[c.damage?.code ?? ''] ?? '文件无法识别'}（${code(c.damage?.message ?? '')}）。请确认提交的是 Wireshark 保存的 \`.pcapng\` / \`.pcap\` 文件。`);
     return w.blocks();
   }
-  const fmt = c.format === 'pcapng' ? 'pcapng' : 'pcap（经典格式）';
+  const fmt = c.format === 'pcapng' ? 'pcapng' : '经典 pcap';
   const tool = [c.application ? `由 ${code(c.application)} 录制` : undefined, c.os ? `系统 ${code(c.os)}` : undefined].filter(Boolean).join('，');
   w.p(
     `抓包文件 ${code(c.source)} 是 ${fmt} 格式${c.gzip ? '（gzip 压缩）' : ''}${tool ? `，${tool}` : ''}。共 ${c.frames} 帧，其中 TCP ${c.tcpFrames} 帧；` +
@@ -57,7 +57,7 @@ export function captureSummary(lab: LabModel): ReturnType<Writer['blocks']> {
       `**有 ${c.truncated.frames} 个 TCP 段被截断**（从${w.frame(c.truncated.first!)}起，抓包只保存了每个包的前 ${c.truncated.snapLen ?? '若干'} 字节）：TCP/IP 首部和 HTTP 请求行、状态行还看得到，但请求头、响应头的后半部分和响应体没有被保存，所以无法重组响应、核对长度或识别图片和音频的内容。重新抓包时不要限制快照长度（Wireshark 默认 262144 字节；tcpdump 用 ${code('-s 0')}）。`,
     );
   if (c.dropped) notes.push(`抓包程序记录了 ${c.dropped} 个**来不及保存而丢弃**的包：抓包里缺的段不一定在网络上丢失过。`);
-  if (c.dropped === 0) notes.push('抓包程序记录的丢弃数为 0：通过捕获过滤器的包都保存下来了，没有因缓冲区满而丢弃。');
+  if (c.dropped === 0) notes.push(`抓包程序记录的丢弃数为 0：${c.interfaces.some((i) => i.filter) ? '通过捕获过滤器的包' : '接口上的包'}都保存下来了，没有因缓冲区满而丢弃。`);
   if (c.warnings.length) notes.push(`读文件时有 ${c.warnings.length} 条警告（例如：${esc(c.warnings[0].message)}）。`);
   w.list(notes);
   return w.blocks();
@@ -101,9 +101,9 @@ export function labSelection(lab: LabModel): ReturnType<Writer['blocks']> {
 }
 
 const KIND_TEXT: Record<string, string> = {
-  refused: '连接被拒绝（SYN 之后服务器回 RST：该端口没有程序在监听）',
+  refused: '连接被拒绝（SYN 之后对方主机回 RST：该端口没有程序在监听）',
   tls: 'TLS（HTTPS），按字节内容识别（TLS 记录头 16 03 0x）',
-  'tls-to-http': '向明文 HTTP 服务器发送了 TLS 握手（在地址栏输入了 https://）',
+  'tls-to-http': '向明文 HTTP 服务器发送了 TLS 握手（用 https:// 访问了 HTTP 端口）',
   http: '其他 HTTP 流量',
   'no-data': '没有传输数据的连接',
   other: '非 HTTP、非 TLS 的 TCP 数据',

@@ -17,7 +17,7 @@ const ROLE: Record<LabConnection['role'], string> = {
   'preconnect-unused': '预连接（页面到达前建立），从未使用',
   resources: '页面到达后建立，取资源',
   requests: '承载请求（页面未被捕获）',
-  existing: '抓包开始前已建立，承载请求',
+  existing: '承载请求（连接在抓包前建立）',
   unused: '没有承载请求',
 };
 
@@ -61,7 +61,7 @@ export function connectionRoles(lab: LabModel): Block[] {
   for (const c of pre) {
     const first = c.exchanges.find((e) => e.request)?.request;
     lines.push(
-      `连接 ${c.stream} 在${w.frame(c.handshake.syn!, 'syn')}建立，早于页面的响应（${w.msg(pageRes!)}）：这时${cw}还不知道页面会引用哪些资源，是**预连接**（preconnect）——提前握手，需要时就省去一次往返。` +
+      `连接 ${c.stream} 在${w.frame(c.handshake.syn!, 'syn')}建立，早于页面的响应开始到达（${w.msg(pageRes!)}）：${cw}在需要之前就先建好了连接，这是**预连接**（preconnect）——提前握手，需要时就省去一次往返。` +
         (first ? `它后来在${w.msg(first)}被用来请求 ${code(displayTarget(first.uri ?? ''))}。` : '它始终没有承载任何请求。'),
     );
   }
@@ -69,7 +69,7 @@ export function connectionRoles(lab: LabModel): Block[] {
   const reused = used.filter((c) => c.exchanges.filter((e) => e.request).length > 1);
   for (const c of reused.slice(0, 6)) {
     const reqs = c.exchanges.filter((e) => e.request);
-    lines.push(`连接 ${c.stream} 先后承载了 ${reqs.length} 个请求（${reqs.slice(0, 6).map((e) => w.msg(e.request!)).join('、')}）：这就是**持久连接**（keep-alive），后面的请求不用再握手。`);
+    lines.push(`连接 ${c.stream} 先后承载了 ${reqs.length} 个请求（${w.frames(reqs.map((e) => e.request!.frame), 'request')}）：这就是**持久连接**（keep-alive），后面的请求不用再握手。`);
   }
   if (used.length > 1) {
     const par = used.filter((c) => c.parallelWith.length);
@@ -86,6 +86,8 @@ export function connectionRoles(lab: LabModel): Block[] {
   } else if (used.length === 1 && cs.length === 1) {
     lines.push(`所有请求都走同一条连接，没有并行连接。`);
   }
+  const http10 = cs.filter((c) => c.close.reason.kind === 'http10');
+  if (http10.length > 1) lines.push(`服务器以 HTTP/1.0 回答、每个响应之后就关闭连接（连接 ${http10.map((c) => c.stream).join('、')}），所以${cw}每取一个资源都要新建一条连接：持久连接在这里没有用上。`);
   if (lab.counts.pipelined) lines.push(`有 ${lab.counts.pipelined} 个请求是在前一个响应到达之前就发出的（流水线，见第 4 章）。`);
   w.list(lines);
   return w.blocks();
@@ -102,8 +104,10 @@ export function keepAlive(lab: LabModel): Block[] {
   if (ka) {
     const p = keepAliveParams(header(ka.response, 'keep-alive'));
     lines.push(`服务器在响应头中声明 ${code(`Keep-Alive: ${header(ka.response, 'keep-alive')}`)}（${w.msg(ka.response!)}）${p.timeout !== undefined ? `：连接空闲 ${p.timeout} 秒后它可能关闭连接` : ''}。`);
-  } else if (lab.exchanges.some((e) => e.response)) {
+  } else if (lab.exchanges.some((e) => e.response && e.response.headers.length)) {
     lines.push(`服务器的响应没有 ${code('Keep-Alive')} 头：它没有声明空闲超时。`);
+  } else if (lab.capture.truncated.frames) {
+    lines.push('响应头被截断，看不到服务器有没有声明 Keep-Alive。');
   }
   if (versions.includes('HTTP/1.0')) lines.push(`服务器以 ${code('HTTP/1.0')} 回答：HTTP/1.0 默认每个响应之后关闭连接，除非双方都声明 ${code('Connection: keep-alive')}（RFC 9112 §9.3）。`);
   const idle = lab.connections.filter((c) => c.close.reason.kind === 'server-idle' && !c.close.reason.unused);

@@ -4,6 +4,7 @@
  * 206 for the audio), and what the header values say.
  */
 import { LabModel } from '../lab/model';
+import { sideOf } from '../lab/tcp';
 import { header, LabExchange, responseComplete } from '../lab/http';
 import { assetOf, deliveringExchange, displayTarget } from '../lab/page';
 import { cacheControl, keepAliveParams, parseContentRange, parseRange } from '../lab/headers';
@@ -45,7 +46,7 @@ export function exchangesTable(lab: LabModel): Block[] {
       e.response ? `${e.response.code} ${esc(e.response.phrase ?? '')}` : '未捕获',
       e.mediaType ? code(e.mediaType) : '—',
       e.response ? (e.response.bodyLength !== undefined ? String(e.response.bodyLength) : '未完整捕获') : '—',
-      e.request && e.response ? seconds(e.response.time - e.request.start) : '—',
+      e.request && e.response && !e.response.partial ? seconds(e.response.time - e.request.start) : '—',
     ]),
   );
   return w.blocks().concat(pairingNotes(lab));
@@ -70,15 +71,26 @@ export function pairingNotes(lab: LabModel): Block[] {
         '。',
     );
   }
-  const differ = lab.exchanges.filter((e) => e.wiresharkPairsWith !== undefined);
+  const unpairedByWs = lab.exchanges.filter((e) => e.wiresharkPairsWith === null);
+  if (unpairedByWs.length) notes.push(`Wireshark 4.0 没有为${unpairedByWs.map((e) => w.msg(e.response!)).join('、')}的响应标出对应的请求（没有 "Request In"）；按 HTTP 的规则，它们依次回答同一连接上的请求，配对见上表。`);
+  const differ = lab.exchanges.filter((e) => e.wiresharkPairsWith);
   if (differ.length)
     notes.push(
       `**Wireshark 4.0 的配对与此不同**：${differ
-        .map((e) => `它把${w.msg(e.response!)}的响应配给了${e.wiresharkPairsWith ? `${w.frame(e.wiresharkPairsWith.frame, 'request', { method: e.wiresharkPairsWith.method, uri: e.wiresharkPairsWith.uri })}中的 ${code(`${e.wiresharkPairsWith.method} ${e.wiresharkPairsWith.uri}`)}` : '（无请求）'}，而不是 ${code(`${e.request!.method} ${e.request!.uri}`)}`)
+        .map((e) => `它把${w.msg(e.response!)}的响应配给了${w.frame(e.wiresharkPairsWith!.frame, 'request', { method: e.wiresharkPairsWith!.method, uri: e.wiresharkPairsWith!.uri })}中的 ${code(`${e.wiresharkPairsWith!.method} ${e.wiresharkPairsWith!.uri}`)}，而不是 ${code(`${e.request!.method} ${e.request!.uri}`)}`)
         .join('；')}。所以在 Wireshark 里这些响应的 "Request URI" 和响应时间显示错误；按 HTTP 的规则（RFC 9112 §9.3.2），应以上面的配对为准。`,
     );
   const orphans = lab.exchanges.filter((e) => !e.request && e.response);
-  if (orphans.length) notes.push(`${orphans.map((e) => `${w.msg(e.response!)}（${e.response!.code}）`).join('、')}的请求没有被捕获：请求在抓包开始之前就已发出。`);
+  for (const e of orphans.slice(0, 6)) {
+    const lc = lab.connection(e.stream);
+    const unseen = lc?.loss.ackedUnseen.filter((f) => f.frame <= e.response!.frame && sideOf(lc.orientation, f) === 'server') ?? [];
+    notes.push(
+      `${w.msg(e.response!)}（${e.response!.code}）的请求没有被捕获：` +
+        (lc?.handshake.syn
+          ? `这条连接的握手在抓包里（${w.frame(lc.handshake.syn, 'syn')}起），请求本应在其后，却不在文件里${unseen.length ? `；服务器在${w.frames(unseen, 'ack')}确认了抓包中没有出现的数据，说明请求发出过，只是没有被保存` : ''}。`
+          : '连接在抓包开始之前就已建立，请求在抓包开始之前就已发出。'),
+    );
+  }
   const unanswered = lab.exchanges.filter((e) => e.request && !e.response);
   for (const e of unanswered.slice(0, 10)) {
     const lc = lab.connection(e.stream);
@@ -102,7 +114,17 @@ export function pairingNotes(lab: LabModel): Block[] {
   const cutShort = incomplete.filter((m) => m!.pduEnd === undefined);
   for (const m of stuck.slice(0, 6))
     notes.push(`${w.frame(m!.frame, m!.isRequest ? 'request' : 'response', m!.isRequest ? { method: m!.method, uri: m!.uri } : { code: m!.code })}开始的${m!.isRequest ? '请求' : '响应'}（${code(lab.frame(m!.frame)?.startLine ?? '')}）在${w.frame(m!.pduEnd!)}才由 TCP 重组完整（其间有丢失后重传或乱序到达的段），Wireshark 4.0 没有把它显示为 HTTP 消息，本报告也只能确认它的开头。`);
-  if (cutShort.length) notes.push(`${cutShort.length} 个 HTTP 消息只捕获到开头（${w.frames(cutShort.map((m) => m!.frame))}）：它的其余部分不在抓包里——发送还没完成时抓包就停止了，或连接被关闭。`);
+  for (const m of cutShort.slice(0, 6)) {
+    const lc = lab.connection(m!.stream);
+    const close = lc?.close;
+    const why =
+      close && close.how !== 'none' && close.frame && close.frame.time >= m!.time
+        ? `${close.by === 'client' ? cw : '服务器'}在${w.frame(close.frame, close.how === 'rst' ? 'rst' : 'fin')}关闭了连接，${m!.isRequest ? '请求' : '响应'}没有传完`
+        : close?.how === 'none'
+          ? '抓包停止时它还没有传完'
+          : '它的其余部分不在抓包里';
+    notes.push(`${w.frame(m!.frame, m!.isRequest ? 'request' : 'response', m!.isRequest ? { method: m!.method, uri: m!.uri } : { code: m!.code })}开始的${m!.isRequest ? '请求' : '响应'}只捕获到开头：${why}。`);
+  }
   w.list(notes);
   return w.blocks();
 }
@@ -131,7 +153,7 @@ export function assetDownloads(lab: LabModel): Block[] {
   if (audio) for (const l of audioLines(lab, w)) lines.push(l);
   const icon = assetOf(page, 'icon');
   const ie = deliveringExchange(icon);
-  if (icon && ie?.response) lines.push(`**图标**：页面用 ${code(`<link rel="icon" href="${icon.ref!.raw}">`)} 指定图标；${ie.request ? `${w.msg(ie.request)}请求，` : ''}${w.msg(ie.response)}返回 ${ie.response.code}。`);
+  if (icon && ie?.response) lines.push(`**图标**：页面用 ${code(`<link rel="${(icon.ref!.rel ?? ['icon']).join(' ')}" href="${icon.ref!.raw}">`)} 指定图标（rel 中含有 icon 这个词）；${ie.request ? `${w.msg(ie.request)}请求，` : ''}${w.msg(ie.response)}返回 ${ie.response.code}。`);
   w.list(lines);
   return w.blocks().concat(contentLengths(lab));
 }
@@ -184,7 +206,7 @@ function contentLengths(lab: LabModel): Block[] {
     if (e.contentLength === res.bodyLength) good++;
     if (shown >= 12 && e.contentLength === res.bodyLength) continue;
     shown++;
-    lines.push(`${ok(e.contentLength === res.bodyLength)} ${code(displayTarget(e.request?.uri ?? '?'))} 的 Content-Length（${e.contentLength}）${e.contentLength === res.bodyLength ? '等于' : '不等于'}重组后的响应体长度（${res.bodyLength}，${w.msg(res)}）。`);
+    lines.push(`${ok(e.contentLength === res.bodyLength)} ${e.request ? code(displayTarget(e.request.uri ?? '')) : `${w.msg(res)}（请求未捕获）`}的 Content-Length（${e.contentLength}）${e.contentLength === res.bodyLength ? '等于' : '不等于'}重组后的响应体长度（${res.bodyLength}，${w.msg(res)}）。`);
   }
   if (shown < good) lines.push(`其余 ${good - shown} 个响应的 Content-Length 也都与响应体长度一致。`);
   w.list(lines);
@@ -225,7 +247,7 @@ export function headerMeanings(lab: LabModel, responseFrame?: number): Block[] {
   const ex = responseFrame !== undefined ? lab.exchanges.find((e) => e.response?.frame === responseFrame) : lab.page?.exchange.response ? lab.page.exchange : lab.exchanges.find((e) => e.response?.headers.length);
   const res = ex?.response;
   if (!res || !res.headers.length) {
-    w.p(responseFrame !== undefined ? `第 ${responseFrame} 帧不是本实验中带响应头的 HTTP 响应。` : '本实验的流量中没有带响应头的 HTTP 响应。');
+    w.p(responseFrame !== undefined ? `第 ${responseFrame} 帧不是本实验中带响应头的 HTTP 响应。` : lab.capture.truncated.frames ? '响应头被截断（快照长度太小），无法逐个解释。' : '本实验的流量中没有带响应头的 HTTP 响应。');
     return w.blocks();
   }
   const rows = res.headers.map(([k, v]) => {
@@ -246,12 +268,21 @@ export function conditionalRequests(lab: LabModel): Block[] {
   const w = new Writer();
   const cond = lab.exchanges.filter((e) => e.request && (header(e.request, 'if-none-match') || header(e.request, 'if-modified-since')));
   if (!cond.length) {
+    if (lab.capture.truncated.frames && lab.exchanges.some((e) => e.response?.partial === 'truncated')) {
+      w.p('响应头被截断（快照长度太小），看不到 ETag、Last-Modified 或条件请求的请求头，无法判断。');
+      return w.blocks();
+    }
     const validators = lab.exchanges.filter((e) => header(e.response, 'etag') || header(e.response, 'last-modified'));
-    w.p(
-      validators.length
-        ? `抓包中没有条件请求：${validators.length} 个响应带了 ETag 或 Last-Modified，但${clientWord(lab)}没有再次请求它们（例如重新加载页面），所以看不到 304。`
-        : '抓包中没有条件请求，响应也没有带 ETag 或 Last-Modified。',
-    );
+    const noStore = validators.filter((e) => /no-store/i.test(header(e.response, 'cache-control') ?? ''));
+    const forced = lab.exchanges.filter((e) => /max-age\s*=\s*0|no-cache/i.test(header(e.request, 'cache-control') ?? ''));
+    const lines: string[] = [];
+    if (!validators.length) lines.push('抓包中没有条件请求，响应也没有带 ETag 或 Last-Modified，没有什么可以验证。');
+    else {
+      lines.push(`抓包中没有条件请求（没有 If-None-Match / If-Modified-Since）；${validators.length} 个响应带了 ETag 或 Last-Modified。`);
+      if (forced.length) lines.push(`${w.msg(forced[0].request!)}的请求带 ${code(`Cache-Control: ${header(forced[0].request, 'cache-control')}`)}：这是重新加载，${clientWord(lab)}要求服务器给出最新内容。`);
+      if (noStore.length) lines.push(`这些响应同时带有 ${code('no-store')}（${w.msg(noStore[0].response!)}）：浏览器不保存副本，也就没有缓存可以验证，所以再次访问时也会完整地重新下载，而不是发条件请求。`);
+    }
+    w.list(lines);
     return w.blocks();
   }
   const lines = cond.map((e) => {
@@ -264,6 +295,22 @@ export function conditionalRequests(lab: LabModel): Block[] {
       (e.response ? `；服务器${w.msg(e.response)}回答 ${e.response.code}${e.response.code === 304 ? ' Not Modified：资源没有变化，没有响应体，浏览器使用缓存的副本' : e.response.code === 200 ? '：资源已变化（或服务器不支持条件请求），返回了完整内容' : ''}` : '；没有捕获到响应')
     );
   });
+  // What a reload did not ask for again: taken from the cache without a request.
+  const pageEx = lab.page?.exchange;
+  if (pageEx && lab.page!.reloads.length) {
+    const reload = lab.page!.reloads[0].request!;
+    const notAgain = lab.page!.assets.filter((a) => a.exchanges.length && a.exchanges.every((e) => e.request!.start < reload.start));
+    if (notAgain.length)
+      lines.push(
+        `页面在${w.msg(reload)}重新加载后，${notAgain.map((a) => code(a.display)).join('、')} 没有再被请求：浏览器直接使用了缓存的副本` +
+          (notAgain.every((a) => !header(a.exchanges[0].response, 'cache-control') && header(a.exchanges[0].response, 'last-modified'))
+            ? `。它们的响应没有 Cache-Control，只有 Last-Modified，浏览器按启发式规则认为它们仍然新鲜（RFC 9111 §4.2.2）`
+            : '') +
+          '。',
+      );
+    const forced = /max-age\s*=\s*0/i.test(header(reload, 'cache-control') ?? '');
+    if (forced) lines.push(`重新加载的请求带 ${code(`Cache-Control: ${header(reload, 'cache-control')}`)}：即使页面的缓存还新鲜，浏览器也要向服务器确认一次，所以页面本身发了条件请求。`);
+  }
   w.list(lines);
   return w.blocks();
 }

@@ -123,7 +123,7 @@ export function httpResponseFormat(lab: LabModel, responseFrame?: number): Block
   w.p(
     `${w.msg(res)}是服务器发出的响应${ex!.request ? `（回答${w.msg(ex!.request)}的 ${code(`${ex!.request.method} ${ex!.request.uri}`)}）` : '（它的请求没有被捕获）'}，状态行是 ${code(`${res.version ?? ''} ${res.code} ${res.phrase ?? ''}`.trim())}：` +
       `版本 ${code(res.version ?? '')}、状态码 ${res.code}、原因短语 ${code(res.phrase ?? '')}。` +
-      (res.bodyLength !== undefined ? `响应体 ${bytes(res.bodyLength)}${res.frames.length > 1 ? `，由 ${res.frames.length} 个 TCP 段组成` : ''}。` : '响应体没有被完整捕获。'),
+      (res.bodyLength !== undefined ? `响应体 ${bytes(res.bodyLength)}${res.frames.length > 1 ? `；整个响应（头部和响应体）由 ${res.frames.length} 个 TCP 段组成` : ''}。` : '响应体没有被完整捕获。'),
   );
   headerTable(w, 'resheaders', `${w.frame(res.frame)} HTTP 响应的响应头`, res, '响应');
   return w.blocks();

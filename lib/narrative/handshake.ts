@@ -36,7 +36,7 @@ export function handshake(lab: LabModel, stream?: number): Block[] {
     if (stream !== undefined && !lc) w.p(`连接 ${stream} 不属于本实验的流量。`);
     else
       w.p(
-        `本实验的 ${lab.connections.length} 条连接都没有捕获到三次握手：抓包开始时它们已经建立。请在打开页面**之前**开始抓包（最好用无痕窗口，避免浏览器复用已有连接）。`,
+        `本实验的 ${lab.connections.length} 条连接都没有捕获到三次握手：抓包开始时它们已经建立。所以这些连接的"相对"序列号是从抓包里它们的第一个段算起的，不是从初始序列号 ISN 算起。请在打开页面**之前**开始抓包（最好用无痕窗口，避免浏览器复用已有连接）。`,
       );
     return w.blocks();
   }
@@ -48,7 +48,7 @@ export function handshake(lab: LabModel, stream?: number): Block[] {
     f ? [`第 ${i + 1} 次`, w.frame(f, claims[i]), who(f), flagsText(f.flags), String(f.seq), String(f.seqRaw), String(f.ack), String(f.ackRaw), optionsText(f)] : [`第 ${i + 1} 次`, '未捕获', '—', '', '', '', '', '', ''],
   );
   const pageConn = lab.connections.find((c) => c.role === 'page');
-  const why = stream !== undefined ? '由参数指定' : lc.role === 'page' ? '它是取页面的连接' : pageConn ? `取页面的连接 ${pageConn.stream} 没有完整的握手，这是第一条有完整握手的连接` : '抓包中没有页面，这是本实验第一条有完整握手的连接';
+  const why = stream !== undefined ? '由参数指定' : lc.role === 'page' ? '它是取页面的连接' : pageConn ? `取页面的连接 ${pageConn.stream} ${pageConn.handshake.syn || pageConn.handshake.synAck ? '的握手不完整' : '在抓包开始前就已建立，没有握手可看'}，这是第一条有完整握手的连接` : '抓包中没有页面，这是本实验第一条有完整握手的连接';
   w.p(`下表是连接 ${lc.stream}（${endpoint(lc.orientation.client)} → ${endpoint(lc.orientation.server)}，${why}）的三次握手。"相对"序列号是 Wireshark 减去初始序列号（ISN）后的值，"原始"是报文里真实的 32 位数。`);
   w.table('handshake', `连接 ${lc.stream} 的三次握手`, ['握手', '帧', '发送方', '标志', 'Seq（相对）', 'Seq（原始）', 'Ack（相对）', 'Ack（原始）', '选项'], rows);
   const checks: string[] = [];

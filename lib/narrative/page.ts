@@ -46,11 +46,18 @@ const SNIFF_NAME: Record<string, string> = {
   gzip: 'gzip 压缩数据',
 };
 
+/** How the page wrote the reference (a <link>'s rel as written: "shortcut icon" names an icon too). */
+function refText(r: Asset['ref'] & object): string {
+  if (r.element === 'icon' || r.element === 'stylesheet') return `<link rel="${(r.rel ?? [r.element]).join(' ')}" href="${r.raw}">`;
+  return ELEMENT[r.element]?.(r.raw) ?? r.raw;
+}
+
 function contentCheck(ex: LabExchange | undefined): string {
   if (!ex?.response) return '—';
   if (!ex.response.body?.length) return ex.response.partial === 'truncated' ? '响应体未被捕获（包被截断）' : ex.response.partial ? '响应没有被完整捕获，无法核对' : '无响应体';
   const s = sniffedOf(ex);
   if (!s || s.type === 'unknown') return '开头字节无法识别';
+  if (ex.response.partial) return `开头字节 ${code(s.magic ?? '')} → ${SNIFF_NAME[s.type]}${s.detail ? `（${esc(s.detail)}）` : ''}（响应没有传完）`;
   return `开头字节 ${code(s.magic ?? '')} → ${SNIFF_NAME[s.type]}${s.detail ? `（${esc(s.detail)}）` : ''}`;
 }
 
@@ -116,9 +123,9 @@ export function pageAndAssets(lab: LabModel): Block[] {
     const d = deliveringExchange(a);
     return [
       ROLE_NAME[a.role],
-      a.ref ? code(ELEMENT[a.ref.element]?.(a.ref.raw) ?? a.ref.raw) : '（页面中没有）',
+      a.ref ? code(refText(a.ref)) : '（页面中没有）',
       a.exchanges.length ? a.exchanges.slice(0, 4).map((e) => (e.request ? w.msg(e.request) : '—')).join('、') + (a.exchanges.length > 4 ? ` 等 ${a.exchanges.length} 次` : '') : '未请求',
-      d?.response ? `${w.msg(d.response)}：${d.response.code} ${code(d.mediaType ?? '无类型')}` : '—',
+      d?.response ? `${w.msg(d.response)}：${d.response.code}${d.mediaType ? ` ${code(d.mediaType)}` : '（无 Content-Type）'}` : '—',
       contentCheck(d),
     ];
   });
@@ -140,11 +147,20 @@ export function pageAndAssets(lab: LabModel): Block[] {
     );
   }
   if (icon && icon.exchanges.length > 1) more.push(`图标被请求了 ${icon.exchanges.length} 次（${icon.exchanges.map((e) => w.msg(e.request!)).join('、')}），响应状态依次为 ${icon.exchanges.map((e) => e.response?.code ?? '未捕获').join('、')}。`);
-  if (icon && !icon.exchanges.length) more.push(`页面用 ${code(`<link rel="icon" href="${icon.ref!.raw}">`)} 指定了图标，但抓包中没有它的请求。`);
+  if (icon && !icon.exchanges.length) more.push(`页面用 ${code(refText(icon.ref!))} 指定了图标，但抓包中没有它的请求。`);
   const logo = assetOf(page, 'logo');
   if (logo && /icon/i.test(logo.display)) more.push(`LOGO 的文件名 ${code(logo.display)} 里有 "icon"，但它是页面 ${code('<img>')} 显示的图片，所以是 LOGO，不是网页图标。`);
   w.list(more);
   return w.blocks();
+}
+
+/** Why the title page has no 专业/学号/姓名 (undefined when it has them). */
+export function identityMissing(lab: LabModel): string | undefined {
+  const p = lab.page;
+  if (p && p.identityFields === 3) return undefined;
+  if (p) return `第 ${p.exchange.response!.frame} 帧的页面没有写全专业、学号、姓名`;
+  if (lab.capture.truncated.frames && lab.exchanges.length) return `抓包时每个包只保存了前 ${lab.capture.truncated.snapLen ?? '若干'} 字节，页面内容没有被保存，读不出专业、学号、姓名`;
+  return '抓包中没有找到含专业、学号、姓名的页面';
 }
 
 const MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', unknown: '？' };
@@ -197,7 +213,7 @@ export function checklist(lab: LabModel): Block[] {
     'no-http': () => '抓包中没有 HTTP',
   };
   const h = c.http.evidence;
-  const http = c.http.status === 'pass' ? `${h.exchanges} 个明文 HTTP 消息${h.tls ? `；另有 ${h.tls} 条 TLS 连接（见"其他流量"），不影响本实验` : '，没有 TLS'}` : h.tls ? `只有 ${h.tls} 条 TLS（HTTPS）连接，没有明文 HTTP` : '抓包中没有 HTTP';
+  const http = c.http.status === 'pass' ? `${lab.counts.requests} 个请求、${lab.counts.responses} 个响应，都是明文 HTTP${h.tls ? `；另有 ${h.tls} 条 TLS 连接（见"其他流量"），不影响本实验` : '，没有 TLS'}` : h.tls ? `只有 ${h.tls} 条 TLS（HTTPS）连接，没有明文 HTTP` : '抓包中没有 HTTP';
   const hs = c.handshake.evidence.connection;
   const handshake =
     c.handshake.status === 'pass'

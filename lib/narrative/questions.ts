@@ -38,7 +38,10 @@ export function captureFilters(lab: LabModel): Block[] {
   if (!c.filterRecorded) w.p(`这个抓包是经典 pcap 格式，文件里不记录捕获过滤器：无法从抓包得知抓包时用了什么过滤器${lab.other.frames ? `（抓包里有 ${lab.other.frames} 帧其他流量，说明至少没有把它们过滤掉）` : ''}。`);
   else if (filters.length) w.p(`本次抓包使用的捕获过滤器是 ${filters.map((f) => code(f)).join('、')}（记录在 pcapng 的接口信息里）${lab.other.frames ? `；尽管如此，抓包里仍有 ${lab.other.frames} 帧不属于本实验的流量` : '，所以抓包里只有符合它的流量'}。`);
   else w.p(`本次抓包没有设置捕获过滤器（pcapng 的接口信息里没有 if_filter）${lab.other.frames ? `，所以抓到了 ${lab.other.frames} 帧其他流量` : ''}。`);
-  if (port !== undefined)
+  const sharedPort = lab.other.tcp.some((g) => g.kind === 'tls-to-http' && g.server.port === port);
+  if (port !== undefined && sharedPort)
+    w.p(`对这个抓包：本实验和误发的 TLS 连接用的是同一个端口 ${port}，端口过滤器分不开它们；捕获时可以用 ${code(`tcp port ${port}`)} 去掉别的端口，查看时用显示过滤器 ${code('http')} 只看明文 HTTP，最根本的是只用 ${code('http://')} 访问。`);
+  else if (port !== undefined)
     w.p(
       `对这个抓包：只抓本实验的流量，捕获过滤器（BPF 语法）可以写 ${code(`tcp port ${port}`)}；在已抓到的包里只看它们，显示过滤器（Wireshark 语法）写 ${code(`tcp.port == ${port}`)}，只看 HTTP 写 ${code('http')}，只看握手写 ${code('tcp.flags.syn == 1')}。`,
     );

@@ -6,6 +6,7 @@
  */
 import { TcpFrame } from '../analysis';
 import { TH_ACK, TH_FIN } from '../decode/tcp';
+import { TA } from '../tcp/analysis';
 import { LabExchange } from '../lab/http';
 import { LabModel } from '../lab/model';
 import { displayTarget } from '../lab/page';
@@ -27,14 +28,20 @@ export function reassembly(lab: LabModel, responseFrame?: number): Block[] {
   const w = new Writer();
   const ex = largestResponse(lab, responseFrame);
   if (!ex) {
-    w.p(responseFrame !== undefined ? `第 ${responseFrame} 帧不是本实验的 HTTP 响应。` : '本实验的流量中没有跨越多个 TCP 段的 HTTP 响应。');
+    w.p(
+      responseFrame !== undefined
+        ? `第 ${responseFrame} 帧不是本实验的 HTTP 响应。`
+        : lab.capture.truncated.frames
+          ? '包被截断，HTTP 响应无法重组，不能按响应列出它的各个 TCP 段；各段的序列号仍可在流图和时间-序列号图中看到。'
+          : '本实验的流量中没有跨越多个 TCP 段的 HTTP 响应。',
+    );
     return w.blocks();
   }
   const res = ex.response!;
   const lc = lab.connection(ex.stream)!;
   const segs = res.frames.map((n) => lab.frame(n)).filter((f): f is TcpFrame => !!f && f.len > 0);
   w.p(
-    `${w.msg(res)}的响应（${code(displayTarget(ex.request?.uri ?? '?'))}${res.bodyLength !== undefined ? `，响应体 ${bytes(res.bodyLength)}` : ''}）由 ${segs.length} 个 TCP 段组成。` +
+    `${w.msg(res)}的响应（${ex.request ? code(displayTarget(ex.request.uri ?? '')) : '请求未捕获'}${res.bodyLength !== undefined ? `，响应体 ${bytes(res.bodyLength)}` : ''}）由 ${segs.length} 个 TCP 段组成。` +
       `Wireshark 在前 ${segs.length - 1} 个段上标注 "[TCP segment of a reassembled PDU]"，在最后一段（${w.frame(res.frame)}）把它们重组成完整的 HTTP 消息。`,
   );
   const rows = segs.map((f, i) => {
@@ -70,20 +77,20 @@ export function ackTiming(lab: LabModel): Block[] {
   }
   const hist = new Map<number, number>();
   for (const e of events) hist.set(e.segments.length, (hist.get(e.segments.length) ?? 0) + 1);
-  const parts = [...hist].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${v} 个 ACK 各确认 ${k} 个段`);
+  const parts = [...hist].sort((a, b) => a[0] - b[0]).map(([k, v]) => (v === 1 ? `1 个 ACK 确认了 ${k} 个段` : `${v} 个 ACK 各确认 ${k} 个段`));
   const piggy = events.filter((e) => e.piggybacked).length;
   w.p(`本实验中${clientWord(lab)}共发出 ${events.length} 个推进确认号、确认了服务器数据的 ACK：${parts.join('，')}${piggy ? `；其中 ${piggy} 个 ACK 搭载在${clientWord(lab)}自己的数据段上（捎带确认）` : ''}。`);
   const one = hist.get(1) ?? 0;
   const two = hist.get(2) ?? 0;
   const more = events.length - one - two;
+  const n = events.length;
+  const share = [one && `${one} 个只确认 1 个段`, two && `${two} 个确认 2 个段`, more && `${more} 个确认 3 个以上的段`].filter(Boolean).join('，');
   const verdict =
-    one === events.length
+    one === n
       ? '每个 ACK 只确认一个段'
-      : two >= one && two >= more
-        ? '多数 ACK 每两个段确认一次，符合 RFC 9293 §3.8.6.3 "至少每两个满长段确认一次"的建议'
-        : more > one
-          ? '多数 ACK 一次确认了两个以上的段：接收方把多个段合在一起确认（ACK 是累积的）'
-          : '多数 ACK 只确认一个段，也有一次确认多个段的';
+      : two === n
+        ? '每个 ACK 都确认两个段，符合 RFC 9293 §3.8.6.3 "至少每两个满长段确认一次"的建议'
+        : `${n} 个 ACK 中${share}`;
   w.p(`测量结果：${verdict}。这是本次抓包实测的节奏，不能事先假定"每两个段一个 ACK"。`);
   const delayed = lab.connections.flatMap((c) => c.acks.delayed);
   if (delayed.length) {
@@ -98,32 +105,50 @@ export function ackTiming(lab: LabModel): Block[] {
   return w.blocks();
 }
 
-/** Loss, retransmission and reordering as TCP analysis marked them. */
+/** Loss, retransmission and reordering as TCP analysis marked them, told by what each resend really was. */
 export function lossNotes(lab: LabModel): Block[] {
   const w = new Writer();
-  const L = (k: keyof (typeof lab.connections)[number]['loss']) => lab.connections.flatMap((c) => c.loss[k]);
-  const rtx = L('retransmissions');
-  const fast = L('fastRetransmissions');
-  const spurious = L('spurious');
-  const ooo = L('outOfOrder');
-  const gap = L('previousNotCaptured');
-  const dup = L('duplicateAcks');
-  const unseen = L('ackedUnseen');
-  const zw = L('zeroWindow');
-  if (!rtx.length && !fast.length && !ooo.length && !gap.length && !dup.length && !unseen.length && !zw.length) {
+  const cw = clientWord(lab);
+  const lines: string[] = [];
+  let any = false;
+  for (const c of lab.connections) {
+    const L = c.loss;
+    const dupRec = new Set(L.duplicateRecords);
+    const unneeded = new Set([...L.unneeded, ...L.spurious]);
+    const gapFill = new Set(L.gapFills);
+    const who = (f: TcpFrame) => (sideOf(c.orientation, f) === 'client' ? cw : '服务器');
+    const what = (f: TcpFrame) => (f.len === 0 && f.flags & TH_FIN ? 'FIN（不带数据）' : f.startLine ? `请求 ${code(f.startLine.split(' ').slice(0, 2).join(' '))}` : `${f.len} 字节数据`);
+    const rtx = L.retransmissions.filter((f) => !unneeded.has(f) && !gapFill.has(f));
+    if (!(L.duplicateRecords.length || unneeded.size || L.gapFills.length || rtx.length || L.previousNotCaptured.length || L.duplicateAcks.length || L.ackedUnseen.length || L.outOfOrder.length || L.zeroWindow.length)) continue;
+    any = true;
+    const items: string[] = [];
+    if (L.previousNotCaptured.length) items.push(`${L.previousNotCaptured.length} 处缺口：${w.frames(L.previousNotCaptured)}之前的数据没有出现在抓包里（Wireshark："previous segment not captured"）——数据在到达抓包点之前丢失，或抓包没有保存它`);
+    for (const f of rtx.slice(0, 8)) {
+      const dups = L.duplicateAcks.filter((d) => d.frame < f.frame && d.src === f.dst && d.srcPort === f.dstPort && d.frame > (L.previousNotCaptured.filter((g) => g.frame < f.frame).pop()?.frame ?? 0)).length;
+      items.push(
+        `${w.frame(f, 'retransmission')}：${who(f)}重发了${what(f)}` +
+          (f.analysis & TA.FAST_RETRANSMISSION ? `——快速重传：没有等重传计时器超时，在收到 ${dups} 个重复 ACK${dups < 3 ? '（及其中的 SACK 信息）' : ''}之后就重发了${dups < 3 ? '；Linux 依据 SACK 判断丢失（RFC 6675），不一定等满 3 个重复 ACK' : '（RFC 5681 §3.2）'}` : ''),
+      );
+    }
+    if (rtx.length > 8) items.push(`另有 ${rtx.length - 8} 次重传`);
+    if (L.gapFills.length) items.push(`${w.frames(L.gapFills, 'data')}补上了前面的缺口：它们是丢失段的重传；Wireshark 把它们标为"乱序"，只是因为它们在缺口之后很快到达`);
+    if (unneeded.size) {
+      const u = [...unneeded].sort((x, y) => x.frame - y.frame);
+      const d = L.dsacks.filter((x) => u.some((r) => r.frame < x.frame));
+      items.push(`${w.frames(u, 'retransmission')}重发的${u.map(what).filter((x, i, arr) => arr.indexOf(x) === i).join('、')}其实不需要：${d.length ? `对方在${w.frames(d, 'ack')}用 D-SACK（RFC 2883）报告这些字节早已收到` : 'Wireshark 判定这些字节对方早已确认'}——原来的段没有丢失，只是确认来得比重传计时器晚`);
+    }
+    if (L.duplicateRecords.length) items.push(`${w.frames(L.duplicateRecords)}与前一帧逐项相同（时间戳、序列号、长度、TCP 时间戳都一样）：这是抓包文件里重复写入的记录，不是重传；Wireshark 仍把它标为重传`);
+    const plainDups = L.duplicateAcks.filter((d) => !d.dsack);
+    if (plainDups.length) items.push(`${plainDups.length} 个重复 ACK（${w.frames(plainDups, 'ack')}）：接收方收到的段不接在它已收到的数据后面，于是重复确认它期望的下一个字节（RFC 5681 §3.2）`);
+    if (L.ackedUnseen.length) items.push(`${w.frames(L.ackedUnseen, 'ack')}确认了抓包中没有出现的数据：那些段到达了接收方，却不在抓包文件里`);
+    if (L.outOfOrder.length) items.push(`${L.outOfOrder.length} 个乱序段（${w.frames(L.outOfOrder)}）：序列号小于之前已见到的最大值`);
+    if (L.zeroWindow.length) items.push(`${L.zeroWindow.length} 个零窗口通告（${w.frames(L.zeroWindow)}）：接收缓冲区满了，发送方必须暂停`);
+    lines.push(`**连接 ${c.stream}**：${items.join('；')}。`);
+  }
+  if (!any) {
     w.p(`本实验的 ${lab.counts.frames} 帧中没有重传、乱序、丢段或重复 ACK${lab.link.loopback ? '（双方在同一台主机上，数据不经过会丢包的网络）' : ''}。`);
     return w.blocks();
   }
-  const lines: string[] = [];
-  if (gap.length) lines.push(`${gap.length} 个段之前有数据没有被捕获（Wireshark："previous segment not captured"），${w.frames(gap)}：那部分数据在抓包点之前丢失，或抓包没有保存。`);
-  if (dup.length) lines.push(`${dup.length} 个重复 ACK（${w.frames(dup, 'ack')}）：接收方收到了乱序的段，反复确认它缺少的那个字节，提示发送方发生了丢包（RFC 5681 §3.2）。`);
-  if (fast.length) lines.push(`${fast.length} 次快速重传（${w.frames(fast, 'retransmission')}）：发送方收到 3 个重复 ACK 后没等超时就重发了缺失的段。`);
-  const plain = rtx.filter((f) => !fast.includes(f) && !spurious.includes(f));
-  if (plain.length) lines.push(`${plain.length} 次重传（${w.frames(plain, 'retransmission')}）：重发了之前已发送、但没有被确认的数据。`);
-  if (spurious.length) lines.push(`${spurious.length} 次伪重传（${w.frames(spurious, 'retransmission')}）：重发的数据其实接收方已经收到并确认过。`);
-  if (ooo.length) lines.push(`${ooo.length} 个乱序段（${w.frames(ooo)}）：序列号小于之前已见到的最大值，但不是重传。`);
-  if (unseen.length) lines.push(`${unseen.length} 个 ACK 确认了抓包中没有出现的数据（${w.frames(unseen, 'ack')}）：那些段经过了接收方，但没有经过抓包点。`);
-  if (zw.length) lines.push(`${zw.length} 个零窗口通告（${w.frames(zw)}）：接收缓冲区满了，发送方必须暂停。`);
   w.list(lines);
   return w.blocks();
 }
@@ -161,8 +186,9 @@ export function linkNotes(lab: LabModel): Block[] {
       lines.push(
         `${ck.verified} 个完整捕获的段中有 ${ck.bad} 个 TCP 校验和不正确（例如${w.frame(ck.example!)}）。` +
           (L.loopback
-            ? '在本机回环上这是正常的：内核把校验和留给"网卡"计算（校验和卸载），而回环接口没有网卡，接收方也不检查，于是抓到的校验和字段从未被填写。Wireshark 默认不校验，所以不会报错。'
-            : '最常见的原因是校验和卸载：抓包点在发送方的网卡计算校验和之前，抓到的还是未填写的值；如果抓包的是接收方，则可能是真的传输错误。'),
+            ? '在本机回环上这是正常的：内核把校验和留给网卡计算（校验和卸载），只填了伪首部的部分和；回环接口没有网卡去补完，接收方也不检查。Wireshark 默认不校验，所以不会报错。'
+            : '这些段照样被接收方确认了，所以不是传输错误：抓包点看到的是校验和卸载之前的值——发送方内核把校验和留给网卡（或虚拟网卡）计算。') +
+          (ck.goodExample ? `另有 ${ck.verified - ck.bad} 个段（例如${w.frame(ck.goodExample)}）的校验和正确：内核为这些段自己算好了校验和。` : ''),
       );
     else lines.push(`${ck.verified} 个完整捕获的段的 TCP 校验和全部正确。`);
   }

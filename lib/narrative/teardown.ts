@@ -3,7 +3,7 @@
  * connections never make one "four-way handshake" — with the reason the evidence supports.
  */
 import { flagsText } from '../charts';
-import { TH_FIN } from '../decode/tcp';
+import { TH_FIN, TH_RST } from '../decode/tcp';
 import { header } from '../lab/http';
 import { displayTarget } from '../lab/page';
 import { CLOSE_SHORT } from './connections';
@@ -68,7 +68,7 @@ export function teardown(lab: LabModel, stream: number): Block[] {
   const lines: string[] = [];
   if (t.fins.length) {
     const [a, b] = t.fins;
-    lines.push(`${who(a.by)}先关闭：${w.frame(a.frame, 'fin')} [${flagsText(a.frame.flags)}] Seq=${a.frame.seq} Ack=${a.frame.ack}${c.close.idle !== undefined ? `，此前连接已空闲 ${seconds(c.close.idle)}` : ''}。`);
+    lines.push(`${who(a.by)}先关闭：${w.frame(a.frame, 'fin')} [${flagsText(a.frame.flags)}] Seq=${a.frame.seq} Ack=${a.frame.ack}${c.close.idle !== undefined && c.close.idle >= 0.5 ? `，此前连接已空闲 ${seconds(c.close.idle)}` : ''}。`);
     const reason = reasonText(lab, c, w);
     if (reason) lines.push(reason);
     for (const fin of t.fins) {
@@ -85,10 +85,14 @@ export function teardown(lab: LabModel, stream: number): Block[] {
       else if (t.threeWay) lines.push(`${who(b.by)}的 FIN（${w.frame(b.frame, 'fin')}）同时确认了${who(a.by)}的 FIN，所以只用了 3 个报文段（FIN、FIN+ACK、ACK）：把第二、三次挥手合并是合法的。`);
       else lines.push(`用了 4 个报文段：FIN → ACK → FIN → ACK（四次挥手）。两个 FIN 相隔 ${seconds(b.frame.time - a.frame.time)}，期间连接处于半关闭状态：${who(a.by)}不再发送，但仍可接收。`);
       if (t.timeWait && t.timeWait !== 'both') lines.push(`先关闭的一方（${who(t.timeWait)}）发出最后一个 ACK 后进入 TIME-WAIT，等待 2MSL（Linux 为 60 秒）才释放：确保最后的 ACK 丢失时还能重发，并让旧连接的迟到报文在网络中消失（RFC 9293 §3.6.1）。抓包里看不到这段等待。`);
+    } else if (t.rst && t.rst.frame.frame > a.frame.frame && t.rst.by === a.by) {
+      // Data still arriving after the socket was closed is answered with RST (RFC 9293 §3.10.7.4, RFC 1122 §4.2.2.13).
+      const later = c.frames.filter((f) => f.frame > a.frame.frame && f.len > 0 && f.src !== a.frame.src);
+      lines.push(`${who(a.by)}关闭后，${who(a.by === 'client' ? 'server' : 'client')}的数据仍在到达${later.length ? `（${w.frames(later, 'data')}）` : ''}，${who(a.by)}以 RST 回答（${w.frames(c.frames.filter((f) => f.flags & TH_RST && f.frame > a.frame.frame), 'rst')}）：连接被复位，不会再有对方的 FIN。`);
     } else lines.push(`只捕获到${who(a.by)}的 FIN：${who(a.by === 'client' ? 'server' : 'client')}在抓包停止前还没有关闭自己这一方向。`);
     if (t.finRetransmissions.length) lines.push(`FIN 被重发了 ${t.finRetransmissions.length} 次（${w.frames(t.finRetransmissions, 'fin')}）。`);
   }
-  if (t.rst) {
+  if (t.rst && !(t.fins.length === 1 && t.rst.frame.frame > t.fins[0].frame.frame && t.rst.by === t.fins[0].by)) {
     lines.push(`${w.frame(t.rst.frame, 'rst')}是 ${who(t.rst.by)}发出的 RST：${t.fins.length ? '在挥手之后或之中强制复位连接' : '连接被强制中止，没有正常的挥手'}${t.fins.length ? '' : '。' + (reasonText(lab, c, w) || '')}`);
   }
   w.p(head + '：');

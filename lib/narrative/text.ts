@@ -33,7 +33,7 @@ export class Writer {
 
   /** "第 3、5、9 帧" (at most `max` listed, then "等 N 帧"). */
   frames(fs: Array<TcpFrame | number>, claim: Cite['claim'] = 'frame', max = 8): string {
-    const ns = fs.map((f) => (typeof f === 'number' ? f : f.frame));
+    const ns = [...new Set(fs.map((f) => (typeof f === 'number' ? f : f.frame)))].sort((a, b) => a - b);
     const shown = ns.slice(0, max);
     for (const n of shown) this.pending.push({ frame: n, claim });
     return `第 ${shown.join('、')} 帧${ns.length > max ? ` 等共 ${ns.length} 帧` : ''}`;

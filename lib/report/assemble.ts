@@ -26,6 +26,8 @@ export type { ReportChapter, ReportItem } from './export';
 export interface ReportMeta {
   title: string;
   identity: { major?: string; studentId?: string; name?: string };
+  /** Shown on the title page when the identity is missing: why (from the lab model). */
+  identityMissing?: string;
   captureName: string;
   /** When the capture cannot serve the lab: said first, on the title page. */
   unusable?: string;
@@ -111,13 +113,13 @@ export function assembleReport(chapters: ReportChapter[], meta: ReportMeta): Rep
 
   md.push(`# ${oneLine(meta.title)}`, '');
   if (meta.unusable) md.push(`> **⚠ 这份抓包不能用来完成本实验：${esc(meta.unusable)}**`, '');
-  md.push(who.length ? `**${who.map(([k, v]) => `${k}：${esc(v)}`).join('　')}**` : '（抓包中没有找到含专业、学号、姓名的页面）', '');
+  md.push(who.length ? `**${who.map(([k, v]) => `${k}：${esc(v)}`).join('　')}**` : `（${esc(meta.identityMissing ?? '抓包中没有找到含专业、学号、姓名的页面')}）`, '');
   md.push(`抓包文件：${code(meta.captureName)}`, '');
   md.push('## 目录', '', ...chapters.map((c, i) => `${i + 1}. [${oneLine(c.title)}](#ch-${anchorName(c.number)})`), '');
   html.push(
     `<section class="title-page"><h1>${text(meta.title)}</h1>`,
     meta.unusable ? `<div class="notice" role="alert"><strong>⚠ 这份抓包不能用来完成本实验：</strong>${text(meta.unusable)}</div>` : '',
-    who.length ? `<div class="who">${who.map(([k, v]) => `${k}：${text(v)}`).join('　')}</div>` : '<div class="who">（抓包中没有找到含专业、学号、姓名的页面）</div>',
+    who.length ? `<div class="who">${who.map(([k, v]) => `${k}：${text(v)}`).join('　')}</div>` : `<div class="who">（${text(meta.identityMissing ?? '抓包中没有找到含专业、学号、姓名的页面')}）</div>`,
     `<div class="src">抓包文件：${text(meta.captureName)} · 由 wirenote 根据抓包自动生成</div></section>`,
     `<nav class="toc"><h2>目录</h2><ol>${chapters.map((c) => `<li><a href="#ch-${anchorName(c.number)}">${text(c.title)}</a></li>`).join('')}</ol></nav>`,
   );

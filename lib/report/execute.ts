@@ -19,7 +19,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { beginNotebook, PROJECT_ROOT } from '../notebook';
-import { CodeCell, Notebook, Output } from './ipynb';
+import { CodeCell, injectParameters, Notebook, Output, parameterTemplate } from './ipynb';
 import { warmUpRenderer } from './render';
 
 /* eslint-disable @typescript-eslint/no-var-requires */
@@ -156,6 +156,7 @@ export class NotebookSession {
   private readonly executor: TslabExecutor;
   private readonly jupyter: { lastWriteDisplayData: ((m: DisplayMsg, update: boolean) => void) | null };
   private readonly cache: CompileCache | undefined;
+  private readonly node: { convert(prevDecl: string, src: string): Converted };
   private closed = false;
   /** Cells compiled by tslab's converter / taken from the compile cache, in this session. */
   readonly compiled = { converted: 0, cached: 0 };
@@ -182,24 +183,62 @@ export class NotebookSession {
     };
     const node = {
       convert: (prevDecl: string, src: string): Converted => {
-        const hit = this.cache?.get(prevDecl, src);
-        if (hit) {
+        // Injected parameters: one cache entry per declaration shape, the values put back in.
+        const t = parameterTemplate(src);
+        const key = t ? t.template : src;
+        const hit = this.cache?.get(prevDecl, key);
+        if (hit && (!t || hit.output !== undefined)) {
           this.compiled.cached++;
+          if (t) hit.output = hit.output!.replace(/__wirenote_parameter_(\d+)__/g, (_, i: string) => t.literals[Number(i)]);
           return hit;
         }
         this.compiled.converted++;
         const c = real().convert(prevDecl, src);
-        this.cache?.put(prevDecl, src, c);
+        if (!t) this.cache?.put(prevDecl, src, c);
+        else if (c.output !== undefined && !c.diagnostics.length) {
+          // The literals appear once each in the emitted code (TypeScript keeps a literal's text), never in the declarations.
+          let output = c.output;
+          const ok = t.literals.every((l, i) => {
+            const at = output.indexOf(` = ${l};`);
+            if (at < 0 || output.indexOf(` = ${l};`, at + 1) >= 0 || (c.declOutput ?? '').includes(l)) return false;
+            output = output.slice(0, at) + ` = __wirenote_parameter_${i}__;` + output.slice(at + l.length + 4);
+            return true;
+          });
+          if (ok) this.cache?.put(prevDecl, key, { ...c, output });
+        }
         return c;
       },
       inspect: (prevDecl: string, src: string, position: number) => real().inspect(prevDecl, src, position),
       complete: (prevDecl: string, src: string, position: number) => real().complete(prevDecl, src, position),
       addModule: (name: string, src: string, meta?: unknown) => real().addModule(name, src, meta),
     };
+    this.node = node;
     const { createExecutor } = require('tslab/dist/executor');
     const convs = { node, browser: node, close: () => this.converter?.close() };
     this.executor = createExecutor(PROJECT_ROOT, convs, { log: (...a: unknown[]) => console.log(...a), error: (...a: unknown[]) => console.error(...a) });
     this.jupyter = require('tslab/dist/jupyter');
+  }
+
+  /**
+   * Type-check and compile a notebook's cells into the compile cache without running them (what
+   * running it would compile: each cell against the declarations of the cells before it). Stops at
+   * the first cell with a diagnostic; returns how many cells compiled.
+   */
+  precompile(nb: Notebook, parameters?: Record<string, string>): number {
+    if (parameters) nb = injectParameters(nb, parameters).nb;
+    const { getCodeMetadata } = require('tslab/dist/metadata');
+    let prevDecl = '';
+    let n = 0;
+    for (const cell of nb.cells) {
+      if (cell.cell_type !== 'code' || !cell.source.trim()) continue;
+      const meta = getCodeMetadata(cell.source);
+      if (meta.module || meta.mode === 'browser') continue;
+      const c = this.node.convert(prevDecl, cell.source);
+      if (c.diagnostics.length) break;
+      prevDecl = c.declOutput ?? '';
+      n++;
+    }
+    return n;
   }
 
   /** Execute every code cell of `nb` in order (a copy is returned; `nb` is not changed). */

@@ -205,6 +205,29 @@ export function parameterLiteral(decl: ParameterDecl, value: string): string {
   }
 }
 
+/** First line of an injected-parameters cell. */
+export const INJECTED_HEADER = '// 注入的参数（wirenote report -p）';
+
+/**
+ * An injected-parameters cell whose every line is `const NAME: string|number|boolean = LITERAL;`
+ * type-checks the same whatever the literals are (they were checked against the declared kind):
+ * its compiled form can be reused with other values. Returns the cell with each literal replaced by
+ * a placeholder, and the literals; undefined for any other cell.
+ */
+export function parameterTemplate(src: string): { template: string; literals: string[] } | undefined {
+  const lines = src.split('\n');
+  if (lines[0] !== INJECTED_HEADER) return undefined;
+  const literals: string[] = [];
+  const out = [lines[0]];
+  for (const l of lines.slice(1)) {
+    const m = /^((?:const|let|var) [A-Za-z_$][\w$]*: (?:string|number|boolean) = )("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|true|false);$/.exec(l);
+    if (!m) return undefined;
+    out.push(`${m[1]}__wirenote_parameter_${literals.length}__;`);
+    literals.push(m[2]);
+  }
+  return { template: out.join('\n'), literals };
+}
+
 /**
  * papermill's injection: a cell tagged `injected-parameters` right after the cell tagged
  * `parameters` (or first, if there is none) redeclares the given names; tslab lets a later cell
@@ -228,7 +251,7 @@ export function injectParameters(nb: Notebook, values: Record<string, string>): 
     injected.push(name);
   }
   if (!lines.length) return { nb: { ...nb, cells }, injected, unknown };
-  const cell: CodeCell = { cell_type: 'code', id: 'injected-parameters', metadata: { tags: ['injected-parameters'] }, source: `// 注入的参数（wirenote report -p）\n${lines.join('\n')}`, outputs: [], execution_count: null };
+  const cell: CodeCell = { cell_type: 'code', id: 'injected-parameters', metadata: { tags: ['injected-parameters'] }, source: `${INJECTED_HEADER}\n${lines.join('\n')}`, outputs: [], execution_count: null };
   const out = [...cells];
   out.splice(at + 1, 0, cell);
   return { nb: { ...nb, cells: out }, injected, unknown };
