@@ -33,6 +33,11 @@ function toCaptureError(e: unknown, offset: number): CaptureError {
   return new CaptureError('io', offset, `cannot read the file: ${err?.message ?? String(e)}`);
 }
 
+/** An error the record callback threw is the caller's: passed on, never reported as a damaged capture. */
+function callerError(r: CaptureReader, e: unknown): void {
+  if (r.inRecord) throw e;
+}
+
 function result(r: CaptureReader, gzip: boolean, error?: CaptureError): ReadResult {
   return { format: r.format, opened: r.opened, gzip, packets: r.packets, interfaces: r.interfaces, sections: r.sections, error, warnings: r.warnings };
 }
@@ -87,6 +92,7 @@ export async function readCaptureFile(path: string, onRecord: (r: CaptureRecord)
     reader.end();
     return result(reader, gzip);
   } catch (e) {
+    callerError(reader, e);
     return result(reader, gzip, toCaptureError(e, reader.offset));
   }
 }
@@ -105,6 +111,7 @@ export function readCaptureFileSync(path: string, onRecord: (r: CaptureRecord) =
     reader.end();
     return result(reader, gzip);
   } catch (e) {
+    callerError(reader, e);
     return result(reader, gzip, toCaptureError(e, reader.offset));
   }
 }
@@ -118,6 +125,7 @@ export function readCaptureBuffer(data: Buffer, onRecord: (r: CaptureRecord) => 
     reader.end();
     return result(reader, plain !== data);
   } catch (e) {
+    callerError(reader, e);
     return result(reader, false, toCaptureError(e, reader.offset));
   }
 }

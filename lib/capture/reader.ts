@@ -104,6 +104,11 @@ export class CaptureReader {
   packets = 0;
   /** The file header (pcap) or first section header (pcapng) was accepted. */
   opened = false;
+  /**
+   * True while `onRecord` runs: if push throws with this set, the error is the consumer's, not
+   * damage in the file (the readers in file.ts pass it on instead of reporting a bad capture).
+   */
+  inRecord = false;
 
   /** Unparsed bytes (fewer than `need`): the start of a record cut by a chunk boundary. */
   private pending: Buffer | undefined;
@@ -255,7 +260,9 @@ export class CaptureReader {
       r.buf = d;
       r.offset = pos + hl;
       r.fileOffset = this.base + pos;
+      this.inRecord = true;
       this.onRecord(r);
+      this.inRecord = false;
       pos += hl + capLen;
     }
   }
@@ -382,7 +389,9 @@ export class CaptureReader {
         const capLen = len - 16;
         if (capLen < 0) throw new CaptureError('bad-block', at, `pcapng custom block is too short (${len} bytes)`);
         this.packets++;
+        this.inRecord = true;
         this.onRecord({ frame: this.packets, linkType: -1, interfaceId: -1, tsSec: 0, tsNsec: 0, hasTs: false, custom: true, capLen, origLen: capLen, buf: d, offset: pos + 12, fileOffset: at });
+        this.inRecord = false;
         return;
       }
       case 5: {
@@ -448,7 +457,9 @@ export class CaptureReader {
     r.buf = d;
     r.offset = dataPos;
     r.fileOffset = at;
+    this.inRecord = true;
     this.onRecord(r);
+    this.inRecord = false;
   }
 }
 

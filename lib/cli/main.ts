@@ -11,6 +11,7 @@ import { readCaptureFile } from '../capture/file';
 import { listCaptures, runBatch, toCsv, toMarkdown } from './batch';
 import { FIELD_NAMES } from '../fields/registry';
 import { runFields, UnknownFieldError } from '../fields/run';
+import { FieldsLimitError } from '../fields/limits';
 
 /** Exit status: 0 ok, 1 damaged capture (read stopped early), 2 usage, 3 link type not decoded. */
 const USAGE = `usage:
@@ -93,6 +94,10 @@ async function fieldsCommand(args: string[]): Promise<number> {
     if (e instanceof UnknownFieldError) {
       process.stderr.write(`wirenote fields: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof FieldsLimitError) {
+      process.stderr.write(`wirenote fields: ${file}: ${e.message}\n`);
+      return 4;
     }
     throw e;
   }

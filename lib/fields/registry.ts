@@ -16,8 +16,8 @@ export interface FieldContext {
   p: Packet;
   /** Per-frame TCP analysis (second pass). */
   t?: TcpFrameInfo;
-  /** The same conversation's state at the end of the capture (first pass). */
-  final?: TcpConversation;
+  /** The same conversation's state at the end of the capture (first pass; what the fields read of it). */
+  final?: FinalConversation;
   /** Completeness value tshark shows on this frame. */
   completeness: number;
   /** Time stamps of the capture's first frame and of the previous frame. */
@@ -32,7 +32,23 @@ export interface FieldContext {
   /** Segment counts of PDUs reassembled in this frame. */
   segmentCount: number[];
   /** The frame's request/response record as complete at the end of the capture (first pass). */
-  pairing?: HttpExchange;
+  pairing?: PairingRecord;
+}
+
+/** What the fields read of a conversation's final state (a TcpConversation, or fields/run.ts's compact copy). */
+export interface FinalConversation {
+  completeness: number;
+  accEcn: boolean;
+  flow1: { winScale: number; baseSeq: number };
+  flow2: { winScale: number; baseSeq: number };
+}
+
+/** What the pairing fields read of a request/response record (an HttpExchange, or fields/run.ts's compact copy). */
+export interface PairingRecord {
+  request?: { frame: number; tsSec: number; tsNsec: number };
+  response?: { frame: number; tsSec: number; tsNsec: number };
+  prev?: { request?: { frame: number }; response?: { frame: number } };
+  next?: { request?: { frame: number }; response?: { frame: number } };
 }
 
 /** A cell: '' when absent; numbers are printed as decimal integers. */
@@ -74,13 +90,13 @@ function joinHttp(c: FieldContext, pick: (m: HttpMessage) => string | number | u
   return out.join(',');
 }
 
-function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: HttpExchange) => string | number | undefined): string {
+function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: PairingRecord) => string | number | undefined): string {
   // The frame's record is its last paired message's; a message Wireshark never paired shows none.
   let last: HttpMessage | undefined;
-  for (let i = c.http.length - 1; i >= 0 && !last; i--) if (!c.http[i].unpaired) last = c.http[i];
+  for (let i = c.http.length - 1; i >= 0 && !last; i--) if (!c.http[i].unpaired && !c.http[i].pairingNotShown) last = c.http[i];
   if (!last) return '';
   const x = c.pairing ?? last.exchange;
-  return joinHttp(c, (m) => (m.unpaired ? undefined : pick(m, x)));
+  return joinHttp(c, (m) => (m.unpaired || m.pairingNotShown ? undefined : pick(m, x)));
 }
 
 const header = (name: string): Extract => (c) => {

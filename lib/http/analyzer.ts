@@ -60,6 +60,8 @@ export interface HttpMessage {
    * messages pair as if it had not been there.
    */
   unpaired?: boolean;
+  /** Paired, but its own frame shows no pairing in tshark (a head of ~a million fields overflows the frame's tree). */
+  pairingNotShown?: boolean;
 }
 
 export interface HttpExchange {
@@ -116,6 +118,9 @@ interface ConvState extends HttpConvState {
   owner: HttpAnalyzer;
   protocol: AppProtocol;
   decided: boolean;
+  /** What the connection's bytes are reassembled as (none: not looked at). */
+  mode: 'none' | 'http' | 'tls';
+  /** The two directions' reassembly, made at the first segment with data (a SYN-only connection has none). */
   flows: [FlowReassembler, FlowReassembler] | undefined;
   /** After a successful CONNECT the bytes are a tunnel (TLS when the target port is a TLS port). */
   tunnel: 'none' | 'tls' | 'opaque';
@@ -176,7 +181,7 @@ export class HttpAnalyzer {
   }
 
   private newState(conv: TcpConversation): ConvState {
-    const st: ConvState = { owner: this, protocol: 'unknown', decided: false, flows: undefined, tunnel: 'none', count: 0, closedAt: 0, forgotten: false };
+    const st: ConvState = { owner: this, protocol: 'unknown', decided: false, mode: 'none', flows: undefined, tunnel: 'none', count: 0, closedAt: 0, forgotten: false };
     if (conv.app === undefined) conv.app = st;
     else this.others.set(conv, st);
     return st;
@@ -236,7 +241,7 @@ export class HttpAnalyzer {
     let st = this.stateOf(conv);
     if (st === undefined) {
       st = this.newState(conv);
-      if (this.ports.has(h.srcPort) || this.ports.has(h.dstPort)) this.enableHttp(st, conv);
+      if (this.ports.has(h.srcPort) || this.ports.has(h.dstPort)) this.enableHttp(st);
       else if (TSHARK_TLS_PORTS.has(h.srcPort) || TSHARK_TLS_PORTS.has(h.dstPort)) this.enableTls(st);
     }
     if (this.forgetAfter) {
@@ -250,13 +255,13 @@ export class HttpAnalyzer {
       const end = p.payloadOffset + p.payloadCaptured;
       if (looksLikeHttp(p.bytes, p.payloadOffset, end)) {
         st.protocol = 'http';
-        if (this.detect && !st.flows) this.enableHttp(st, conv);
+        if (this.detect && st.mode === 'none') this.enableHttp(st);
       } else if (looksLikeTls(p.bytes, p.payloadOffset, end)) {
         st.protocol = 'tls';
       }
       st.decided = true;
     }
-    if (!st.flows) return;
+    if (st.mode === 'none') return;
     if (!complete && !retransmitted && p.payloadCaptured > 0 && st.protocol !== 'tls' && st.tunnel === 'none') {
       // Cut by the snapshot length: TCP cannot reassemble it (Wireshark lets subdissectors ask for
       // more only when the whole segment is there) and hands the captured bytes to HTTP as they are.
@@ -268,16 +273,26 @@ export class HttpAnalyzer {
     // bytes are not handed to HTTP (out-of-order ones are).
     const len = complete && !retransmitted ? h.payloadLen : 0;
     if (len === 0 && !fin) return;
+    const flows = st.flows ?? (st.flows = this.makeFlows(st, conv));
     st.current = p;
-    st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, p.bytes, p.payloadOffset, len, fin, (t.flags & Ta.OUT_OF_ORDER) !== 0, (t.flags & Ta.FAST_RETRANSMISSION) !== 0);
+    flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, p.bytes, p.payloadOffset, len, fin, (t.flags & Ta.OUT_OF_ORDER) !== 0, (t.flags & Ta.FAST_RETRANSMISSION) !== 0);
     st.current = undefined;
   }
 
   /** TLS on a TLS port: records are reassembled (tcp.reassembled_in) but not decoded further. */
   private enableTls(st: ConvState): void {
     st.protocol = 'tls';
-    const mk = () => new FlowReassembler((data) => tlsDesegment(data), this.flowEvents);
-    st.flows = [mk(), mk()];
+    st.mode = 'tls';
+  }
+
+  private makeFlows(st: ConvState, conv: TcpConversation): [FlowReassembler, FlowReassembler] {
+    if (st.mode === 'tls') {
+      const mk = () => new FlowReassembler((data) => tlsDesegment(data), this.flowEvents);
+      return [mk(), mk()];
+    }
+    const dissect = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object, resume?: object, resumeAt?: number) =>
+      this.dissect(st, conv, data, length, frame, endOfStream, pending as CountedMessage | undefined, resume as DissectResume | undefined, resumeAt);
+    return [new FlowReassembler(dissect, this.flowEvents), new FlowReassembler(dissect, this.flowEvents)];
   }
 
   /**
@@ -286,10 +301,8 @@ export class HttpAnalyzer {
    */
   private readonly flowEvents: ReassemblyEvents | undefined;
 
-  private enableHttp(st: ConvState, conv: TcpConversation): void {
-    const dissect = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object, resume?: object, resumeAt?: number) =>
-      this.dissect(st, conv, data, length, frame, endOfStream, pending as CountedMessage | undefined, resume as DissectResume | undefined, resumeAt);
-    st.flows = [new FlowReassembler(dissect, this.flowEvents), new FlowReassembler(dissect, this.flowEvents)];
+  private enableHttp(st: ConvState): void {
+    st.mode = 'http';
     if (st.protocol === 'unknown') st.protocol = 'http';
   }
 
@@ -402,6 +415,7 @@ class Message implements HttpMessage {
   readonly exchange: HttpExchange;
   readonly truncated: 'head' | 'body' | undefined;
   readonly unpaired: boolean | undefined;
+  readonly pairingNotShown: boolean | undefined;
   private readonly head: MessageHead;
 
   constructor(msg: ParsedMessage, frame: number, conv: TcpConversation | undefined, p: Packet, ex: HttpExchange, body: Buffer | undefined) {
@@ -424,6 +438,7 @@ class Message implements HttpMessage {
     this.exchange = ex;
     this.truncated = msg.truncated;
     this.unpaired = msg.unpaired;
+    this.pairingNotShown = msg.pairingNotShown;
     this.head = head;
   }
 

@@ -42,6 +42,8 @@ export interface ParsedMessage {
    * exception in Wireshark, which then shows nothing more of the PDU — not even its segments.
    */
   threw?: boolean;
+  /** Wireshark pairs the message but its own frame shows no pairing (the frame's tree overflowed: DisplayedHead.tooMany). */
+  pairingNotShown?: boolean;
 }
 
 export interface DissectResult {
@@ -194,6 +196,7 @@ function displayMessage(b: Buffer, off: number, have: number, reported: number, 
   chunkOverrun = false;
   const bodyStart = head.bodyStart;
   if (shown.cut) return { head, start: off, bodyStart, end: have, bodyLength: 0, truncated: 'head', unpaired: true };
+  if (shown.tooMany) return { head, start: off, bodyStart, end: reported, bodyLength: 0, threw: true, pairingNotShown: true };
   // The head was read to the end of the bytes without its blank line: the rest was not captured.
   const headCut = !shown.blankLine && bodyStart >= have && have < reported;
   let bodyEnd: number;
@@ -265,8 +268,8 @@ function chunkedBodyEnd(b: Buffer, off: number, have: number, reported: number, 
     const e = lineEnd(b, pos, have, true);
     if (e <= pos) return e < 0 ? reported : pos; // no size line (Wireshark stops there)
     const data = nextLine;
-    let stop = b.indexOf(0x3b, pos);
-    if (stop < 0 || stop > e) stop = e;
+    let stop = pos; // up to a ';' (a byte loop: the size line is short, the body after it may not be)
+    while (stop < e && b[stop] !== 0x3b) stop++;
     let size = displayChunkSize(b, pos, stop);
     if (size > reported - pos) size = reported - pos;
     if (size === 0) {
