@@ -120,6 +120,8 @@ export class CaptureReader {
   private le = true;
   private nano = false;
   private recordHeaderLen = 16;
+  /** Record lengths: 0 as written, 1 swapped (pcap before 2.3), 2 swapped where captured > original (2.3). */
+  private swapped = 0;
   private pcapIface = 0;
   // pcapng state
   private section: SectionState | undefined;
@@ -211,7 +213,12 @@ export class CaptureReader {
     if (m === 0xa1b2cd34 || m === 0x34cdb2a1) this.recordHeaderLen = 24;
     this.format = 'pcap';
     const major = this.le ? d.readUInt16LE(4) : d.readUInt16BE(4);
-    if (major !== 2) throw new CaptureError('unsupported-version', 4, `pcap major version ${major} is not supported (only 2)`);
+    const minor = this.le ? d.readUInt16LE(6) : d.readUInt16BE(6);
+    // As Wireshark's libpcap reader: versions before 2 are refused; before 2.3 the two lengths of
+    // every record are swapped (old libpcap wrote them so), and in 2.3 they may be — when the
+    // "captured" length exceeds the original one. 2.4 and anything later are read as 2.4.
+    if (major < 2) throw new CaptureError('unsupported-version', 4, `pcap major version ${major} is not supported (only 2 and later)`);
+    this.swapped = major === 2 && minor < 3 ? 1 : major === 2 && minor === 3 ? 2 : 0;
     const snapLen = this.le ? d.readUInt32LE(16) : d.readUInt32BE(16);
     const network = this.le ? d.readUInt32LE(20) : d.readUInt32BE(20);
     if (network & 0x03ff0000) {
@@ -235,8 +242,13 @@ export class CaptureReader {
       }
       const sec = le ? u32le(d, pos) : u32be(d, pos);
       const frac = le ? u32le(d, pos + 4) : u32be(d, pos + 4);
-      const capLen = le ? u32le(d, pos + 8) : u32be(d, pos + 8);
-      const origLen = le ? u32le(d, pos + 12) : u32be(d, pos + 12);
+      let capLen = le ? u32le(d, pos + 8) : u32be(d, pos + 8);
+      let origLen = le ? u32le(d, pos + 12) : u32be(d, pos + 12);
+      if (this.swapped === 1 || (this.swapped === 2 && capLen > origLen)) {
+        const x = capLen;
+        capLen = origLen;
+        origLen = x;
+      }
       if (capLen > MAX_PACKET_SIZE) {
         throw new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} claims ${capLen} captured bytes, more than the maximum of ${MAX_PACKET_SIZE}`);
       }

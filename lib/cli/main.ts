@@ -84,6 +84,7 @@ async function fieldsCommand(args: string[]): Promise<number> {
     const res = await runFields((cb) => readCaptureFile(file!, cb), fields, (chunk) => writeAll(1, chunk));
     for (const w of res.read.warnings) process.stderr.write(`wirenote: warning: ${w.message}\n`);
     for (const w of res.undecoded) process.stderr.write(`wirenote: ${file}: ${w.message}\n`);
+    for (const l of res.httpLimits) process.stderr.write(`wirenote: warning: ${file}: frame ${l.frame}: ${LIMIT_TEXT[l.what]}\n`);
     if (reportPorts) process.stderr.write(`http-ports-by-content: ${res.httpPortsByContent.join(',')}\n`);
     if (res.read.error) {
       process.stderr.write(`wirenote: ${file}: ${res.read.error.message}\nwirenote: ${res.read.packets} packets were read before the error.\n`);
@@ -102,6 +103,13 @@ async function fieldsCommand(args: string[]): Promise<number> {
     throw e;
   }
 }
+
+/** What a size limit of the HTTP analyzer did (HttpEvents.onLimit). */
+const LIMIT_TEXT = {
+  head: 'an HTTP message still without the end of its head after 16 MiB was read as data from there on (tshark would keep collecting it)',
+  body: 'an HTTP message still waiting for its chunks after 16 MiB was shown as it was (tshark would keep collecting it)',
+  kept: 'an HTTP body over 64 MiB was counted, not kept',
+};
 
 /**
  * Write a whole chunk synchronously (the fields writer reuses its buffer). A non-blocking pipe

@@ -37,6 +37,8 @@ export interface FieldsResult {
   rows: number;
   /** Connections whose HTTP was found by content on a port tshark does not decode as HTTP. */
   httpPortsByContent: number[];
+  /** Where an HTTP message passed a size limit (HttpEvents.onLimit; the first 100), in frame order. */
+  httpLimits: Array<{ frame: number; what: 'head' | 'body' | 'kept' }>;
 }
 
 export function checkFields(fields: string[]): void {
@@ -92,7 +94,7 @@ export async function runFields(
     // Only what the fields read of each conversation stays; the first pass's analyzer goes.
     if (needs.has('final')) finals = new FinalStates(tcp1.conversations);
     // tshark prints nothing for a file it cannot open, but a header for a 0-byte file.
-    if (!read1.opened && read1.error?.code !== 'empty') return { read: read1, undecoded: [], rows: 0, httpPortsByContent: [] };
+    if (!read1.opened && read1.error?.code !== 'empty') return { read: read1, undecoded: [], rows: 0, httpPortsByContent: [], httpLimits: [] };
   }
 
   // ---- the printing pass: TCP as tshark's second pass, HTTP messages of the frame itself
@@ -101,6 +103,7 @@ export async function runFields(
   const frameMessages: HttpMessage[] = [];
   const frameHeaders: Array<{ headers: Array<[string, string]> }> = [];
   const segmentCount: number[] = [];
+  const httpLimits: FieldsResult['httpLimits'] = [];
   const http = new HttpAnalyzer(
     {
       onMessage: (m) => {
@@ -110,6 +113,9 @@ export async function runFields(
       onHeaders: (_frame, headers) => frameHeaders.push({ headers }),
       onReassembled: (_frames, _final, count) => {
         if (count > 0) segmentCount.push(count);
+      },
+      onLimit: (frame, what) => {
+        if (httpLimits.length < 100) httpLimits.push({ frame, what });
       },
     },
     // Streaming: a connection's HTTP state goes 10,000 frames after it closed (TCP state stays, as
@@ -179,7 +185,7 @@ export async function runFields(
   const undecoded = read.interfaces
     .filter((i) => !SUPPORTED_LINKTYPES.has(i.linkType))
     .map((i) => new CaptureError('unknown-link-type', i.fileOffset ?? 0, `link type ${i.linkType} is not decoded by wirenote: its frames are listed but not analysed`));
-  return { read: read1?.error ? read1 : read2, undecoded, rows, httpPortsByContent: [...byContent].sort((a, b) => a - b) };
+  return { read: read1?.error ? read1 : read2, undecoded, rows, httpPortsByContent: [...byContent].sort((a, b) => a - b), httpLimits };
 }
 
 const NO_HEADERS: Array<[string, string]> = [];

@@ -62,6 +62,8 @@ export interface HttpMessage {
   unpaired?: boolean;
   /** Paired, but its own frame shows no pairing in tshark (a head of ~a million fields overflows the frame's tree). */
   pairingNotShown?: boolean;
+  /** Bodies are kept, but this one was longer than MAX_KEPT_BODY: counted (`bodyLength`), not kept. */
+  bodyTooLarge?: boolean;
 }
 
 export interface HttpExchange {
@@ -101,7 +103,16 @@ export interface HttpEvents {
   onHeaders?(frame: number, headers: Array<[string, string]>): void;
   /** Frames of a multi-segment PDU completed in `finalFrame` (tcp.reassembled_in / segment.count). */
   onReassembled?(frames: number[], finalFrame: number, segmentCount: number): void;
+  /**
+   * A message passed a size limit in `frame`: 'head' — it waited for its end past MAX_PENDING
+   * and its bytes were read as data; 'body' — shown as it was at MAX_PENDING; 'kept' — its body
+   * was larger than MAX_KEPT_BODY, so it was counted, not kept (`bodyTooLarge`).
+   */
+  onLimit?(frame: number, what: 'head' | 'body' | 'kept'): void;
 }
+
+/** Largest body the analyzer keeps (keepBodies); a longer one is counted only (HttpMessage.bodyTooLarge). */
+export const MAX_KEPT_BODY = 64 << 20;
 
 /**
  * A message whose Content-Length body is only being counted: its head, parsed when it arrived,
@@ -112,6 +123,8 @@ interface CountedMessage {
   head: MessageHead;
   /** Offset of the body from the start of the PDU. */
   bodyStart: number;
+  /** Counted although bodies are kept: longer than MAX_KEPT_BODY. */
+  tooLarge?: boolean;
 }
 
 interface ConvState extends HttpConvState {
@@ -334,16 +347,19 @@ export class HttpAnalyzer {
     if (counted) {
       // A count-only PDU is complete: its head was parsed when its first bytes arrived.
       st.protocol = 'http';
-      const m: ParsedMessage = { head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, bodyLength: length - counted.bodyStart };
+      const m: ParsedMessage = { head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, bodyLength: length - counted.bodyStart, bodyTooLarge: counted.tooLarge || undefined };
       this.record(st, conv, m, data, frame, p);
       this.startTunnel(st);
       return DONE;
     }
     const r = dissectHttp(data, length, { endOfStream, conv: st, resume, resumeAt });
+    if (r.limit) this.events.onLimit?.(frame, r.limit);
     if (this.deliver(st, conv, r.messages, data, frame, p)) return DONE;
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
-    // A body nobody keeps is only counted while it is reassembled.
-    const pending: CountedMessage | undefined = r.bodyOnly && !this.keepBodies ? r.incomplete : undefined;
+    // A body nobody keeps is only counted while it is reassembled; so is one too large to keep.
+    const tooLarge = r.bodyOnly && this.keepBodies && r.incomplete!.length > MAX_KEPT_BODY;
+    const pending: CountedMessage | undefined = r.bodyOnly && (!this.keepBodies || tooLarge) ? { ...r.incomplete!, tooLarge } : undefined;
+    if (tooLarge) this.events.onLimit?.(frame, 'kept');
     return { desegmentOffset: r.desegmentOffset, desegmentLen: len, pending, resume: r.resume, threw: r.threw };
   }
 
@@ -385,7 +401,7 @@ export class HttpAnalyzer {
   }
 
   private emit(msg: ParsedMessage, data: Buffer, frame: number, p: Packet, conv: TcpConversation | undefined, ex: HttpExchange): void {
-    const m = new Message(msg, frame, conv, p, ex, this.keepBodies ? Buffer.from(messageBody(data, msg)) : undefined);
+    const m = new Message(msg, frame, conv, p, ex, this.keepBodies && !msg.bodyTooLarge ? Buffer.from(messageBody(data, msg)) : undefined);
     if (m.isRequest) ex.request = m;
     else ex.response = m;
     this.events.onMessage?.(m);
@@ -416,6 +432,7 @@ class Message implements HttpMessage {
   readonly truncated: 'head' | 'body' | undefined;
   readonly unpaired: boolean | undefined;
   readonly pairingNotShown: boolean | undefined;
+  readonly bodyTooLarge: boolean | undefined;
   private readonly head: MessageHead;
 
   constructor(msg: ParsedMessage, frame: number, conv: TcpConversation | undefined, p: Packet, ex: HttpExchange, body: Buffer | undefined) {
@@ -439,6 +456,7 @@ class Message implements HttpMessage {
     this.truncated = msg.truncated;
     this.unpaired = msg.unpaired;
     this.pairingNotShown = msg.pairingNotShown;
+    this.bodyTooLarge = msg.bodyTooLarge;
     this.head = head;
   }
 
