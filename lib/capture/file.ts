@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as zlib from 'zlib';
+import { constants, Inflate } from 'pako';
 import { CaptureError } from './errors';
 import { CaptureFormat, CaptureInterface, CaptureReader, CaptureRecord, CaptureSection } from './reader';
 
@@ -97,14 +98,43 @@ export async function readCaptureFile(path: string, onRecord: (r: CaptureRecord)
   }
 }
 
-/** Synchronous variant for small files (notebooks, tests). gzip files are decompressed whole. */
+/**
+ * Inflate a gzip file chunk by chunk, synchronously, handing each piece of output to `push` —
+ * memory stays at a chunk or two whatever the file inflates to (zlib has no synchronous
+ * streaming interface; pako's inflater is one). A stream that ends early or is damaged throws a
+ * `gzip` CaptureError after everything before the damage was pushed, as the streaming path does.
+ */
+function gunzipChunksSync(path: string, reader: CaptureReader): void {
+  const inflater = new Inflate({ chunkSize: CHUNK });
+  let failure: string | undefined;
+  let ended = false;
+  inflater.onData = (chunk: Uint8Array) => reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  inflater.onEnd = (status: number) => {
+    ended = true;
+    if (status !== 0) failure = inflater.msg || `status ${status}`;
+  };
+  for (const chunk of plainChunks(path)) {
+    // (pako keeps no view of the input after push returns: the reused chunk buffer is safe.)
+    inflater.push(chunk, false);
+    if (inflater.err) failure = inflater.msg || `error ${inflater.err}`;
+    if (failure) break;
+  }
+  if (!failure && !ended) {
+    // Cut off: what inflates of the last bytes still counts (Z_SYNC_FLUSH empties the window).
+    inflater.push(new Uint8Array(0), constants.Z_SYNC_FLUSH);
+    if (!ended) failure = 'unexpected end of file';
+  }
+  if (failure) throw new CaptureError('gzip', reader.offset, `the gzip stream is damaged: ${failure}`);
+}
+
+/** Synchronous variant (notebooks, tests): the same chunked reading, gzip files inflated as they are read. */
 export function readCaptureFileSync(path: string, onRecord: (r: CaptureRecord) => void): ReadResult {
   const reader = new CaptureReader(onRecord);
   let gzip = false;
   try {
     gzip = isGzip(path);
     if (gzip) {
-      reader.push(zlib.gunzipSync(fs.readFileSync(path)));
+      gunzipChunksSync(path, reader);
     } else {
       for (const chunk of plainChunks(path)) reader.push(chunk);
     }
