@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { CaptureError, CaptureRecord, readCaptureBuffer, readCaptureFile, readCaptureFileSync, runFields, FIELD_NAMES, prng } from '../lib';
+import { CaptureError, CaptureReader, CaptureRecord, decodeRecord, HttpAnalyzer, readCaptureBuffer, readCaptureFile, readCaptureFileSync, runFields, FIELD_NAMES, prng, TcpAnalyzer } from '../lib';
+import { hostileCapture } from './support/hostile-http';
 import { runTshark, runWirenote, SHARED_CAPTURES, tsharkAvailable } from './support/tshark';
 
 const SAMPLE = path.join(SHARED_CAPTURES, 'zeek/get.pcap'); // pcap LE, 14 packets
@@ -272,4 +273,59 @@ describe('fuzz: mutated real captures never crash or hang', () => {
     // eslint-disable-next-line no-console
     console.log(`fuzz: ${CASES} cases, ${errors} typed errors, ${Date.now() - started} ms`);
   });
+});
+
+describe('fuzz: hostile HTTP text through the reader, every decoder and every field', () => {
+  const CASES = Number(process.env.WIRENOTE_FUZZ_HTTP_CASES ?? 400);
+  const SEED = 20261201;
+
+  test(`${CASES} seeded captures: lone CR / TAB / NUL in text, missing line ends, tiny chunks and segments, snapshot cuts`, async () => {
+    let messages = 0;
+    let slowest = 0;
+    const started = Date.now();
+    for (let i = 0; i < CASES; i++) {
+      const rnd = prng(SEED + i);
+      let input = hostileCapture(rnd, 3).buffer();
+      if (rnd() < 0.3) input = input.subarray(0, Math.floor(rnd() * input.length)); // a damaged tail
+      const where = `hostile HTTP fuzz case ${i} (seed ${SEED + i}: hostileCapture(prng(${SEED + i}), 3))`;
+      const t0 = Date.now();
+      // The reader fed a few bytes at a time reads what it reads whole.
+      const whole: string[] = [];
+      readCaptureBuffer(input, (r) => whole.push(`${r.frame} ${r.capLen} ${r.buf.toString('hex', r.offset, r.offset + r.capLen)}`));
+      const chunked: string[] = [];
+      const reader = new CaptureReader((r) => chunked.push(`${r.frame} ${r.capLen} ${r.buf.toString('hex', r.offset, r.offset + r.capLen)}`));
+      try {
+        for (let pos = 0; pos < input.length; ) {
+          const n = 1 + Math.floor(rnd() * 7);
+          reader.push(Buffer.from(input.subarray(pos, pos + n)));
+          pos += n;
+        }
+        reader.end();
+      } catch (e) {
+        expect([where, e]).toEqual([where, expect.any(CaptureError)]);
+      }
+      expect([where, chunked.length]).toEqual([where, whole.length]);
+      let res;
+      try {
+        res = await runFields(async (cb) => readCaptureBuffer(input, (r) => cb(r)), [...FIELD_NAMES], () => undefined);
+        const tcp = new TcpAnalyzer(false, false);
+        const http = new HttpAnalyzer({ onMessage: () => messages++ }, { keepBodies: true });
+        readCaptureBuffer(input, (r) => {
+          const p = decodeRecord(r);
+          const t = tcp.analyze(p);
+          if (t) http.frame(p, t);
+        });
+      } catch (e) {
+        throw new Error(`${where} threw: ${(e as Error).stack}`);
+      }
+      if (res.read.error) expect(res.read.error).toBeInstanceOf(CaptureError);
+      const ms = Date.now() - t0;
+      slowest = Math.max(slowest, ms);
+      // A hang guard per case (they take milliseconds).
+      expect([where, ms < 10000]).toEqual([where, true]);
+    }
+    expect(messages).toBeGreaterThan(CASES);
+    // eslint-disable-next-line no-console
+    console.log(`hostile HTTP fuzz: ${CASES} cases, ${messages} messages, slowest ${slowest} ms, ${Date.now() - started} ms in all`);
+  }, 300000);
 });
