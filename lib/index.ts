@@ -13,6 +13,7 @@ export * from './http/dissect';
 export * from './http/analyzer';
 export * from './fields/registry';
 export * from './fields/run';
+export * from './fields/limits';
 export * from './util/time';
 export * from './analysis';
 export * from './lab';

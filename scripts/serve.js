@@ -11,12 +11,17 @@ function arg(name, fallback) {
   return i > 0 ? process.argv[i + 1] : process.env[name.toUpperCase().replace(/-/g, '_')] || fallback;
 }
 
-startServer({
-  host: arg('host', '127.0.0.1'),
-  port: Number(arg('port', 8080)),
-  cacheSeconds: Number(arg('cache-seconds', 0)),
-  log: true,
-}).then(
+// startServer refuses a non-loopback address at once (a LabError thrown, not a rejected promise).
+Promise.resolve()
+  .then(() =>
+    startServer({
+      host: arg('host', '127.0.0.1'),
+      port: Number(arg('port', 8080)),
+      cacheSeconds: Number(arg('cache-seconds', 0)),
+      log: true,
+    }),
+  )
+  .then(
   (s) => {
     console.log(`serving site/ at ${s.url}  (http-server ${s.version}, HTTP only, loopback only; Ctrl-C stops)`);
     const stop = () => s.close().then(() => process.exit(0));

@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { CaptureError, CaptureRecord, readCaptureBuffer, readCaptureFile, runFields, FIELD_NAMES, prng } from '../lib';
+import { CaptureError, CaptureReader, CaptureRecord, decodeRecord, HttpAnalyzer, readCaptureBuffer, readCaptureFile, readCaptureFileSync, runFields, FIELD_NAMES, prng, TcpAnalyzer } from '../lib';
+import { hostileCapture } from './support/hostile-http';
 import { runTshark, runWirenote, SHARED_CAPTURES, tsharkAvailable } from './support/tshark';
 
 const SAMPLE = path.join(SHARED_CAPTURES, 'zeek/get.pcap'); // pcap LE, 14 packets
@@ -121,6 +122,64 @@ describe('typed errors with offsets', () => {
     expect(cut.error).toBeInstanceOf(CaptureError);
   });
 
+  test('gzip read synchronously: chunk by chunk, the same records; cut off, the same packets as the streaming path and tshark', async () => {
+    const plain = fs.readFileSync(SAMPLE);
+    const big = Buffer.concat([plain, ...Array(3000).fill(plain.subarray(24))]);
+    const gz = zlib.gzipSync(big);
+    const whole = tmp('big.pcap.gz', gz);
+    const frames: number[] = [];
+    const r = readCaptureFileSync(whole, (rec) => frames.push(rec.frame));
+    expect(r.error).toBeUndefined();
+    expect(r.gzip).toBe(true);
+    expect(frames.length).toBe(count(big).frames.length);
+    // Two gzip members one after the other read as one stream (as gunzip and tshark read them).
+    const two = tmp('two.pcap.gz', Buffer.concat([zlib.gzipSync(big.subarray(0, 100000)), zlib.gzipSync(big.subarray(100000))]));
+    let n2 = 0;
+    expect(readCaptureFileSync(two, () => n2++).error).toBeUndefined();
+    expect(n2).toBe(frames.length);
+    const cut = tmp('cut.pcap.gz', gz.subarray(0, gz.length - 5000));
+    let sync = 0;
+    const rs = readCaptureFileSync(cut, () => sync++);
+    let streamed = 0;
+    const rt = await readCaptureFile(cut, () => streamed++);
+    expect(rs.error?.code).toBe('gzip');
+    expect(rs.error!.message).toMatch(/unexpected end of file/);
+    expect(sync).toBeGreaterThan(frames.length / 2);
+    expect(sync).toBe(streamed);
+    expect(rs.error!.offset).toBe(rt.error!.offset);
+    if (tsharkAvailable()) expect(sync).toBe(runTshark(cut, ['frame.number']).stdout.trim().split('\n').length - 1);
+  });
+
+  test('pcap versions other than 2.4 read as tshark reads them (before 2.3 the lengths are swapped)', () => {
+    // A capture cut by a snapshot length: captured and original lengths differ.
+    const data = Buffer.from(fs.readFileSync(SAMPLE));
+    const pkts: Buffer[] = [data.subarray(0, 24)];
+    for (let pos = 24; pos < data.length; ) {
+      const cap = data.readUInt32LE(pos + 8);
+      const keep = Math.min(cap, 60);
+      const h = Buffer.from(data.subarray(pos, pos + 16));
+      h.writeUInt32LE(keep, 8);
+      pkts.push(h, data.subarray(pos + 16, pos + 16 + keep));
+      pos += 16 + cap;
+    }
+    const cutCapture = Buffer.concat(pkts);
+    for (const [major, minor] of [[2, 0], [2, 2], [2, 3], [2, 4], [2, 5], [3, 0], [65535, 1], [1, 9], [0, 0]]) {
+      const v = Buffer.from(cutCapture);
+      v.writeUInt16LE(major, 4);
+      v.writeUInt16LE(minor, 6);
+      const f = tmp(`v${major}.${minor}.pcap`, v);
+      // (What a frame whose captured length exceeds its original length decodes to is the decoders' matter: frame fields here.)
+      const fields = ['frame.number', 'frame.len', 'frame.cap_len', 'frame.time_relative'];
+      const ours = runWirenote(f, fields);
+      if (major < 2) {
+        // Never opened as a capture: a usage problem, tshark's exit status 2 (as for any file that is not one).
+        expect(ours.status).toBe(2);
+        expect(ours.stderr).toMatch(/pcap major version \d+ is not supported/);
+      }
+      if (tsharkAvailable()) expect([major, minor, ours.stdout]).toEqual([major, minor, runTshark(f, fields).stdout]);
+    }
+  });
+
   test('streamed gzip file gives the same fields output as the plain file', () => {
     const f = tmp('get.pcap.gz', zlib.gzipSync(fs.readFileSync(SAMPLE)));
     const a = runWirenote(SAMPLE, ['frame.number', 'tcp.seq', 'http.request.uri']);
@@ -215,4 +274,59 @@ describe('fuzz: mutated real captures never crash or hang', () => {
     // eslint-disable-next-line no-console
     console.log(`fuzz: ${CASES} cases, ${errors} typed errors, ${Date.now() - started} ms`);
   });
+});
+
+describe('fuzz: hostile HTTP text through the reader, every decoder and every field', () => {
+  const CASES = Number(process.env.WIRENOTE_FUZZ_HTTP_CASES ?? 400);
+  const SEED = 20261201;
+
+  test(`${CASES} seeded captures: lone CR / TAB / NUL in text, missing line ends, tiny chunks and segments, snapshot cuts`, async () => {
+    let messages = 0;
+    let slowest = 0;
+    const started = Date.now();
+    for (let i = 0; i < CASES; i++) {
+      const rnd = prng(SEED + i);
+      let input = hostileCapture(rnd, 3).buffer();
+      if (rnd() < 0.3) input = input.subarray(0, Math.floor(rnd() * input.length)); // a damaged tail
+      const where = `hostile HTTP fuzz case ${i} (seed ${SEED + i}: hostileCapture(prng(${SEED + i}), 3))`;
+      const t0 = Date.now();
+      // The reader fed a few bytes at a time reads what it reads whole.
+      const whole: string[] = [];
+      readCaptureBuffer(input, (r) => whole.push(`${r.frame} ${r.capLen} ${r.buf.toString('hex', r.offset, r.offset + r.capLen)}`));
+      const chunked: string[] = [];
+      const reader = new CaptureReader((r) => chunked.push(`${r.frame} ${r.capLen} ${r.buf.toString('hex', r.offset, r.offset + r.capLen)}`));
+      try {
+        for (let pos = 0; pos < input.length; ) {
+          const n = 1 + Math.floor(rnd() * 7);
+          reader.push(Buffer.from(input.subarray(pos, pos + n)));
+          pos += n;
+        }
+        reader.end();
+      } catch (e) {
+        expect([where, e]).toEqual([where, expect.any(CaptureError)]);
+      }
+      expect([where, chunked.length]).toEqual([where, whole.length]);
+      let res;
+      try {
+        res = await runFields(async (cb) => readCaptureBuffer(input, (r) => cb(r)), [...FIELD_NAMES], () => undefined);
+        const tcp = new TcpAnalyzer(false, false);
+        const http = new HttpAnalyzer({ onMessage: () => messages++ }, { keepBodies: true });
+        readCaptureBuffer(input, (r) => {
+          const p = decodeRecord(r);
+          const t = tcp.analyze(p);
+          if (t) http.frame(p, t);
+        });
+      } catch (e) {
+        throw new Error(`${where} threw: ${(e as Error).stack}`);
+      }
+      if (res.read.error) expect(res.read.error).toBeInstanceOf(CaptureError);
+      const ms = Date.now() - t0;
+      slowest = Math.max(slowest, ms);
+      // A hang guard per case (they take milliseconds).
+      expect([where, ms < 10000]).toEqual([where, true]);
+    }
+    expect(messages).toBeGreaterThan(CASES);
+    // eslint-disable-next-line no-console
+    console.log(`hostile HTTP fuzz: ${CASES} cases, ${messages} messages, slowest ${slowest} ms, ${Date.now() - started} ms in all`);
+  }, 300000);
 });

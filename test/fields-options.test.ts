@@ -173,6 +173,19 @@ function hostileText(): string {
         await same(f, ['-c', String(n), '-Y', 'tcp.len > 0']);
       }
     });
+
+    test('-c N stops right after packet N: damage in the record after it is never read (as in tshark)', async () => {
+      const data = fs.readFileSync(SUBSET[0]);
+      const at: number[] = [];
+      for (let pos = 24; pos < data.length; pos += 16 + data.readUInt32LE(pos + 8)) at.push(pos);
+      const cut = path.join(dir, 'cut-in-6.pcap');
+      fs.writeFileSync(cut, data.subarray(0, at[5] + 20));
+      const huge = Buffer.from(data);
+      huge.writeUInt32LE(0x3c000000, at[5] + 8);
+      const bad = path.join(dir, 'bad-caplen-6.pcap');
+      fs.writeFileSync(bad, huge);
+      for (const f of [cut, bad]) await same(f, ['-c', '5']);
+    });
   });
 
   describe('-r - (standard input)', () => {

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as zlib from 'zlib';
+import { constants, Inflate } from 'pako';
 import { CaptureError } from './errors';
 import { CaptureFormat, CaptureInterface, CaptureReader, CaptureRecord, CaptureSection } from './reader';
 
@@ -31,6 +32,27 @@ function toCaptureError(e: unknown, offset: number): CaptureError {
     return new CaptureError('gzip', offset, `the gzip stream is damaged: ${err.message}`);
   }
   return new CaptureError('io', offset, `cannot read the file: ${err?.message ?? String(e)}`);
+}
+
+/**
+ * Thrown by a record callback to end the read there, as if the file had ended: the result has
+ * no error and nothing after that record is read or judged (`wirenote fields -c N`).
+ */
+export class StopReading extends Error {
+  override readonly name = 'StopReading';
+}
+
+/**
+ * How a read that threw ends. An error the record callback threw is the caller's: passed on,
+ * never reported as a damaged capture — except StopReading, which ends the read cleanly.
+ * Anything else is a problem with the file.
+ */
+function thrown(r: CaptureReader, gzip: boolean, e: unknown): ReadResult {
+  if (r.inRecord) {
+    if (e instanceof StopReading) return result(r, gzip);
+    throw e;
+  }
+  return result(r, gzip, toCaptureError(e, r.offset));
 }
 
 function result(r: CaptureReader, gzip: boolean, error?: CaptureError): ReadResult {
@@ -87,25 +109,54 @@ export async function readCaptureFile(path: string, onRecord: (r: CaptureRecord)
     reader.end();
     return result(reader, gzip);
   } catch (e) {
-    return result(reader, gzip, toCaptureError(e, reader.offset));
+    return thrown(reader, gzip, e);
   }
 }
 
-/** Synchronous variant for small files (notebooks, tests). gzip files are decompressed whole. */
+/**
+ * Inflate a gzip file chunk by chunk, synchronously, handing each piece of output to `push` —
+ * memory stays at a chunk or two whatever the file inflates to (zlib has no synchronous
+ * streaming interface; pako's inflater is one). A stream that ends early or is damaged throws a
+ * `gzip` CaptureError after everything before the damage was pushed, as the streaming path does.
+ */
+function gunzipChunksSync(path: string, reader: CaptureReader): void {
+  const inflater = new Inflate({ chunkSize: CHUNK });
+  let failure: string | undefined;
+  let ended = false;
+  inflater.onData = (chunk: Uint8Array) => reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  inflater.onEnd = (status: number) => {
+    ended = true;
+    if (status !== 0) failure = inflater.msg || `status ${status}`;
+  };
+  for (const chunk of plainChunks(path)) {
+    // (pako keeps no view of the input after push returns: the reused chunk buffer is safe.)
+    inflater.push(chunk, false);
+    if (inflater.err) failure = inflater.msg || `error ${inflater.err}`;
+    if (failure) break;
+  }
+  if (!failure && !ended) {
+    // Cut off: what inflates of the last bytes still counts (Z_SYNC_FLUSH empties the window).
+    inflater.push(new Uint8Array(0), constants.Z_SYNC_FLUSH);
+    if (!ended) failure = 'unexpected end of file';
+  }
+  if (failure) throw new CaptureError('gzip', reader.offset, `the gzip stream is damaged: ${failure}`);
+}
+
+/** Synchronous variant (notebooks, tests): the same chunked reading, gzip files inflated as they are read. */
 export function readCaptureFileSync(path: string, onRecord: (r: CaptureRecord) => void): ReadResult {
   const reader = new CaptureReader(onRecord);
   let gzip = false;
   try {
     gzip = isGzip(path);
     if (gzip) {
-      reader.push(zlib.gunzipSync(fs.readFileSync(path)));
+      gunzipChunksSync(path, reader);
     } else {
       for (const chunk of plainChunks(path)) reader.push(chunk);
     }
     reader.end();
     return result(reader, gzip);
   } catch (e) {
-    return result(reader, gzip, toCaptureError(e, reader.offset));
+    return thrown(reader, gzip, e);
   }
 }
 
@@ -118,6 +169,6 @@ export function readCaptureBuffer(data: Buffer, onRecord: (r: CaptureRecord) => 
     reader.end();
     return result(reader, plain !== data);
   } catch (e) {
-    return result(reader, false, toCaptureError(e, reader.offset));
+    return thrown(reader, false, e);
   }
 }

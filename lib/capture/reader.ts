@@ -104,6 +104,11 @@ export class CaptureReader {
   packets = 0;
   /** The file header (pcap) or first section header (pcapng) was accepted. */
   opened = false;
+  /**
+   * True while `onRecord` runs: if push throws with this set, the error is the consumer's, not
+   * damage in the file (the readers in file.ts pass it on instead of reporting a bad capture).
+   */
+  inRecord = false;
 
   /** Unparsed bytes (fewer than `need`): the start of a record cut by a chunk boundary. */
   private pending: Buffer | undefined;
@@ -115,6 +120,8 @@ export class CaptureReader {
   private le = true;
   private nano = false;
   private recordHeaderLen = 16;
+  /** Record lengths: 0 as written, 1 swapped (pcap before 2.3), 2 swapped where captured > original (2.3). */
+  private swapped = 0;
   private pcapIface = 0;
   // pcapng state
   private section: SectionState | undefined;
@@ -206,7 +213,12 @@ export class CaptureReader {
     if (m === 0xa1b2cd34 || m === 0x34cdb2a1) this.recordHeaderLen = 24;
     this.format = 'pcap';
     const major = this.le ? d.readUInt16LE(4) : d.readUInt16BE(4);
-    if (major !== 2) throw new CaptureError('unsupported-version', 4, `pcap major version ${major} is not supported (only 2)`);
+    const minor = this.le ? d.readUInt16LE(6) : d.readUInt16BE(6);
+    // As Wireshark's libpcap reader: versions before 2 are refused; before 2.3 the two lengths of
+    // every record are swapped (old libpcap wrote them so), and in 2.3 they may be — when the
+    // "captured" length exceeds the original one. 2.4 and anything later are read as 2.4.
+    if (major < 2) throw new CaptureError('unsupported-version', 4, `pcap major version ${major} is not supported (only 2 and later)`);
+    this.swapped = major === 2 && minor < 3 ? 1 : major === 2 && minor === 3 ? 2 : 0;
     const snapLen = this.le ? d.readUInt32LE(16) : d.readUInt32BE(16);
     const network = this.le ? d.readUInt32LE(20) : d.readUInt32BE(20);
     if (network & 0x03ff0000) {
@@ -230,8 +242,13 @@ export class CaptureReader {
       }
       const sec = le ? u32le(d, pos) : u32be(d, pos);
       const frac = le ? u32le(d, pos + 4) : u32be(d, pos + 4);
-      const capLen = le ? u32le(d, pos + 8) : u32be(d, pos + 8);
-      const origLen = le ? u32le(d, pos + 12) : u32be(d, pos + 12);
+      let capLen = le ? u32le(d, pos + 8) : u32be(d, pos + 8);
+      let origLen = le ? u32le(d, pos + 12) : u32be(d, pos + 12);
+      if (this.swapped === 1 || (this.swapped === 2 && capLen > origLen)) {
+        const x = capLen;
+        capLen = origLen;
+        origLen = x;
+      }
       if (capLen > MAX_PACKET_SIZE) {
         throw new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} claims ${capLen} captured bytes, more than the maximum of ${MAX_PACKET_SIZE}`);
       }
@@ -255,7 +272,9 @@ export class CaptureReader {
       r.buf = d;
       r.offset = pos + hl;
       r.fileOffset = this.base + pos;
+      this.inRecord = true;
       this.onRecord(r);
+      this.inRecord = false;
       pos += hl + capLen;
     }
   }
@@ -382,7 +401,9 @@ export class CaptureReader {
         const capLen = len - 16;
         if (capLen < 0) throw new CaptureError('bad-block', at, `pcapng custom block is too short (${len} bytes)`);
         this.packets++;
+        this.inRecord = true;
         this.onRecord({ frame: this.packets, linkType: -1, interfaceId: -1, tsSec: 0, tsNsec: 0, hasTs: false, custom: true, capLen, origLen: capLen, buf: d, offset: pos + 12, fileOffset: at });
+        this.inRecord = false;
         return;
       }
       case 5: {
@@ -448,7 +469,9 @@ export class CaptureReader {
     r.buf = d;
     r.offset = dataPos;
     r.fileOffset = at;
+    this.inRecord = true;
     this.onRecord(r);
+    this.inRecord = false;
   }
 }
 

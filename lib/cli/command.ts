@@ -12,7 +12,7 @@ export interface Command {
 }
 
 /** Exit statuses shared by all commands (tshark uses 2 for usage errors and missing files too). */
-export const EXIT = { OK: 0, DAMAGED: 1, USAGE: 2, UNDECODED: 3, INTERNAL: 70 } as const;
+export const EXIT = { OK: 0, DAMAGED: 1, USAGE: 2, UNDECODED: 3, LIMIT: 4, INTERNAL: 70 } as const;
 
 /** A usage problem: the command prints the message (and a hint) and exits with 2. */
 export class UsageError extends Error {

@@ -12,7 +12,8 @@ import { TSHARK_HTTP_PORTS } from '../http/analyzer';
 import { FIELD_NAMES, FIELD_TYPES } from '../fields/registry';
 import { compileFilter, CompiledFilter, FilterError, pointAt, suggest } from '../fields/filter';
 import { DEFAULT_FORMAT, FieldsFormat } from '../fields/output';
-import { runFields } from '../fields/run';
+import { FieldsResult, runFields } from '../fields/run';
+import { FieldsLimitError } from '../fields/limits';
 import { ChunkSink } from '../fields/output';
 import { Command, EXIT, UsageError } from './command';
 import { say } from './locale';
@@ -326,23 +327,51 @@ async function runParsed(a: FieldsArgs, io: FieldsIo): Promise<number> {
   const input = await openInput(a.file);
   try {
     const ports = a.httpPorts.length ? new Set([...TSHARK_HTTP_PORTS, ...a.httpPorts]) : undefined;
-    const res = await runFields((cb) => readCaptureFile(input.path, cb), a.fields, io.out, {
-      format: a.format,
-      filter,
-      maxPackets: a.count,
-      flushEachRow: a.flushEachRow,
-      http: ports && { ports },
-    });
-    return report(input.name, res.read, res.undecoded, a.reportPorts ? res.httpPortsByContent : undefined, io);
+    let res: FieldsResult;
+    try {
+      res = await runFields((cb) => readCaptureFile(input.path, cb), a.fields, io.out, {
+        format: a.format,
+        filter,
+        maxPackets: a.count,
+        flushEachRow: a.flushEachRow,
+        http: ports && { ports },
+      });
+    } catch (e) {
+      if (!(e instanceof FieldsLimitError)) throw e;
+      err(say(`"${input.name}": ${e.message}`, `"${input.name}"：${limitZh(e)}`));
+      return EXIT.LIMIT;
+    }
+    return report(input.name, res.read, res.undecoded, res.httpLimits, a.reportPorts ? res.httpPortsByContent : undefined, io);
   } finally {
     input.cleanup();
   }
 }
 
-function report(name: string, read: ReadResult, undecoded: CaptureError[], portsByContent: number[] | undefined, io: FieldsIo): number {
+/** What a size limit of the HTTP analyzer did (HttpEvents.onLimit). */
+const LIMIT_TEXT = {
+  head: {
+    en: 'an HTTP message still without the end of its head after 16 MiB was read as data from there on (tshark would keep collecting it)',
+    zh: '一个 HTTP 消息读了 16 MiB 仍未见到头部的结尾，此后的字节按数据读取（tshark 会继续收集）',
+  },
+  body: {
+    en: 'an HTTP message still waiting for its chunks after 16 MiB was shown as it was (tshark would keep collecting it)',
+    zh: '一个 HTTP 消息读了 16 MiB 仍在等待其分块，按当时的样子显示（tshark 会继续收集）',
+  },
+  kept: { en: 'an HTTP body over 64 MiB was counted, not kept', zh: '一个超过 64 MiB 的 HTTP 消息体只计了长度，没有保存' },
+};
+
+function limitZh(e: FieldsLimitError): string {
+  return (
+    `内存已达上限：保留了 ${e.connections} 个 TCP 连接和 ${e.exchanges} 个 HTTP 交换（已用 JavaScript 堆 ${e.limitMb} MB 中的 ${e.usedMb} MB）；` +
+    '可用 NODE_OPTIONS=--max-old-space-size=<MB> 放宽，或少用需要预读的字段'
+  );
+}
+
+function report(name: string, read: ReadResult, undecoded: CaptureError[], limits: FieldsResult['httpLimits'], portsByContent: number[] | undefined, io: FieldsIo): number {
   const err = (line: string) => io.err(`wirenote fields: ${line}\n`);
   for (const w of read.warnings) err(say(`warning: "${name}": ${w.message}`, `警告："${name}"：${w.message}`));
   for (const u of undecoded) err(say(`"${name}": ${u.detail}`, `"${name}"：其中一种链路类型 wirenote 不解码，这些帧只列出、不分析（${u.detail}）`));
+  for (const l of limits) err(say(`warning: "${name}": frame ${l.frame}: ${LIMIT_TEXT[l.what].en}`, `警告："${name}"：第 ${l.frame} 帧：${LIMIT_TEXT[l.what].zh}`));
   if (portsByContent) io.err(`http-ports-by-content: ${portsByContent.join(',')}\n`);
   if (read.error) {
     err(readProblem(name, read.error, read.packets));
@@ -381,7 +410,8 @@ Prints what tshark 4.0 prints with  tshark -2 -r FILE -T fields -E header=y -e F
 
 Any other tshark option is refused. Exit status: 0 ok; 1 the capture is damaged (the frames before
 the damage are printed); 2 usage error, bad filter, unknown field, or a file that is missing or not
-a capture; 3 a link type wirenote does not decode (its frames are listed, not analysed).
+a capture; 3 a link type wirenote does not decode (its frames are listed, not analysed); 4 the memory
+limit was reached (the JavaScript heap; NODE_OPTIONS=--max-old-space-size=<MB> allows more).
 `,
     `用法：wirenote fields -r 文件 -e 字段 [-e 字段 …] [选项]
 
@@ -408,7 +438,8 @@ a capture; 3 a link type wirenote does not decode (its frames are listed, not an
   --http-ports-by-content     在 stderr 报告按内容识别出 HTTP 的端口（tshark 需要 -d tcp.port==N,http）
 
 其他 tshark 选项一律拒绝。退出码：0 成功；1 抓包文件损坏（损坏之前的帧已输出）；2 用法错误、
-过滤器有误、未知字段，或文件不存在、不是抓包文件；3 含有 wirenote 不解码的链路类型（其帧只列出、不分析）。
+过滤器有误、未知字段，或文件不存在、不是抓包文件；3 含有 wirenote 不解码的链路类型（其帧只列出、不分析）；
+4 内存达到上限（JavaScript 堆；可用 NODE_OPTIONS=--max-old-space-size=<MB> 放宽）。
 `,
   );
 }

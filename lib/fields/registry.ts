@@ -8,7 +8,7 @@
 import { Packet, QuotedDatagram, TcpHeader } from '../decode/packet';
 import { QuotedTcp, TcpConversation, TcpFrameInfo, TA } from '../tcp/analysis';
 import { asciiField } from './text';
-import { HttpExchange, HttpMessage } from '../http/analyzer';
+import { HttpMessage } from '../http/analyzer';
 import { headerValues } from '../http/message';
 import { TH_SYN } from '../decode/tcp';
 import { formatSeconds, NsTime, nstimeDelta } from '../util/time';
@@ -21,10 +21,13 @@ export interface FieldContext {
   t?: TcpFrameInfo;
   /** The conversation of the TCP segment this frame's ICMP error quotes. */
   q?: QuotedTcp;
-  /** All conversations at the end of the first pass, by stream (when a field needs them). */
-  finals: readonly TcpConversation[];
-  /** The same conversation's state at the end of the capture (first pass). */
-  final?: TcpConversation;
+  /**
+   * Every conversation's state at the end of the first pass, by stream (when a field needs it;
+   * fields/run.ts's compact store, whose `at` refills one object: read it before the next call).
+   */
+  finals?: FinalStatesView;
+  /** The same conversation's state at the end of the capture (first pass; what the fields read of it). */
+  final?: FinalConversation;
   /** Completeness value tshark shows on this frame. */
   completeness: number;
   /** Time stamps of the capture's first frame and of the previous frame. */
@@ -39,11 +42,32 @@ export interface FieldContext {
   /** Segment counts of PDUs reassembled in this frame. */
   segmentCount: number[];
   /** The frame's request/response record as complete at the end of the capture (first pass). */
-  pairing?: HttpExchange;
+  pairing?: PairingRecord;
   /** The frame shows TLS (set when a display filter asks for `tls` or `http`). */
   tls?: boolean;
   /** The frame shows TLS inside an HTTP CONNECT tunnel (so HTTP too). */
   tunnel?: boolean;
+}
+
+/** The first pass's final conversation states, by stream. */
+export interface FinalStatesView {
+  at(stream: number): FinalConversation | undefined;
+}
+
+/** What the fields read of a conversation's final state (a TcpConversation, or fields/run.ts's compact copy). */
+export interface FinalConversation {
+  completeness: number;
+  accEcn: boolean;
+  flow1: { winScale: number; baseSeq: number };
+  flow2: { winScale: number; baseSeq: number };
+}
+
+/** What the pairing fields read of a request/response record (an HttpExchange, or fields/run.ts's compact copy). */
+export interface PairingRecord {
+  request?: { frame: number; tsSec: number; tsNsec: number };
+  response?: { frame: number; tsSec: number; tsNsec: number };
+  prev?: { request?: { frame: number }; response?: { frame: number } };
+  next?: { request?: { frame: number }; response?: { frame: number } };
 }
 
 /** One occurrence: numbers are printed as decimal integers. */
@@ -112,13 +136,13 @@ const httpText = (pick: (m: HttpMessage) => string | undefined): Extract => (c) 
     return v === undefined ? undefined : asciiField(v);
   });
 
-function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: HttpExchange) => string | number | undefined): FieldCell {
+function joinPaired(c: FieldContext, pick: (m: HttpMessage, x: PairingRecord) => string | number | undefined): FieldCell {
   // The frame's record is its last paired message's; a message Wireshark never paired shows none.
   let last: HttpMessage | undefined;
-  for (let i = c.http.length - 1; i >= 0 && !last; i--) if (!c.http[i].unpaired) last = c.http[i];
+  for (let i = c.http.length - 1; i >= 0 && !last; i--) if (!c.http[i].unpaired && !c.http[i].pairingNotShown) last = c.http[i];
   if (!last) return '';
   const x = c.pairing ?? last.exchange;
-  return joinHttp(c, (m) => (m.unpaired ? undefined : pick(m, x)));
+  return joinHttp(c, (m) => (m.unpaired || m.pairingNotShown ? undefined : pick(m, x)));
 }
 
 const header = (name: string): Extract => (c) => {
@@ -159,9 +183,9 @@ const quotedWhole = (c: FieldContext): TcpHeader | undefined => {
 const anyTcp = (c: FieldContext): TcpHeader | undefined => (c.t !== undefined ? c.p.tcp : quotedWhole(c));
 const anyConv = (c: FieldContext): { conv: TcpConversation; dir1: boolean; completenessBefore: number } | undefined => c.t ?? c.q;
 
-function finalOf(c: FieldContext): TcpConversation | undefined {
+function finalOf(c: FieldContext): FinalConversation | undefined {
   const a = anyConv(c);
-  return a && (c.finals[a.conv.stream] ?? c.final);
+  return a && (c.finals?.at(a.conv.stream) ?? c.final);
 }
 
 /** The outer header's value, then the quoted one's. */

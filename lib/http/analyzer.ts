@@ -60,6 +60,10 @@ export interface HttpMessage {
    * messages pair as if it had not been there.
    */
   unpaired?: boolean;
+  /** Paired, but its own frame shows no pairing in tshark (a head of ~a million fields overflows the frame's tree). */
+  pairingNotShown?: boolean;
+  /** Bodies are kept, but this one was longer than MAX_KEPT_BODY: counted (`bodyLength`), not kept. */
+  bodyTooLarge?: boolean;
 }
 
 export interface HttpExchange {
@@ -99,7 +103,16 @@ export interface HttpEvents {
   onHeaders?(frame: number, headers: Array<[string, string]>): void;
   /** Frames of a multi-segment PDU completed in `finalFrame` (tcp.reassembled_in / segment.count). */
   onReassembled?(frames: number[], finalFrame: number, segmentCount: number): void;
+  /**
+   * A message passed a size limit in `frame`: 'head' — it waited for its end past MAX_PENDING
+   * and its bytes were read as data; 'body' — shown as it was at MAX_PENDING; 'kept' — its body
+   * was larger than MAX_KEPT_BODY, so it was counted, not kept (`bodyTooLarge`).
+   */
+  onLimit?(frame: number, what: 'head' | 'body' | 'kept'): void;
 }
+
+/** Largest body the analyzer keeps (keepBodies); a longer one is counted only (HttpMessage.bodyTooLarge). */
+export const MAX_KEPT_BODY = 64 << 20;
 
 /**
  * A message whose Content-Length body is only being counted: its head, parsed when it arrived,
@@ -110,12 +123,17 @@ interface CountedMessage {
   head: MessageHead;
   /** Offset of the body from the start of the PDU. */
   bodyStart: number;
+  /** Counted although bodies are kept: longer than MAX_KEPT_BODY. */
+  tooLarge?: boolean;
 }
 
 interface ConvState extends HttpConvState {
   owner: HttpAnalyzer;
   protocol: AppProtocol;
   decided: boolean;
+  /** What the connection's bytes are reassembled as (none: not looked at). */
+  mode: 'none' | 'http' | 'tls';
+  /** The two directions' reassembly, made at the first segment with data (a SYN-only connection has none). */
   flows: [FlowReassembler, FlowReassembler] | undefined;
   /** After a successful CONNECT the bytes are a tunnel (TLS when the target port is a TLS port). */
   tunnel: 'none' | 'tls' | 'opaque';
@@ -176,7 +194,7 @@ export class HttpAnalyzer {
   }
 
   private newState(conv: TcpConversation): ConvState {
-    const st: ConvState = { owner: this, protocol: 'unknown', decided: false, flows: undefined, tunnel: 'none', count: 0, closedAt: 0, forgotten: false };
+    const st: ConvState = { owner: this, protocol: 'unknown', decided: false, mode: 'none', flows: undefined, tunnel: 'none', count: 0, closedAt: 0, forgotten: false };
     if (conv.app === undefined) conv.app = st;
     else this.others.set(conv, st);
     return st;
@@ -236,7 +254,7 @@ export class HttpAnalyzer {
     let st = this.stateOf(conv);
     if (st === undefined) {
       st = this.newState(conv);
-      if (this.ports.has(h.srcPort) || this.ports.has(h.dstPort)) this.enableHttp(st, conv);
+      if (this.ports.has(h.srcPort) || this.ports.has(h.dstPort)) this.enableHttp(st);
       else if (TSHARK_TLS_PORTS.has(h.srcPort) || TSHARK_TLS_PORTS.has(h.dstPort)) this.enableTls(st);
     }
     if (this.forgetAfter) {
@@ -250,13 +268,13 @@ export class HttpAnalyzer {
       const end = p.payloadOffset + p.payloadCaptured;
       if (looksLikeHttp(p.bytes, p.payloadOffset, end)) {
         st.protocol = 'http';
-        if (this.detect && !st.flows) this.enableHttp(st, conv);
+        if (this.detect && st.mode === 'none') this.enableHttp(st);
       } else if (looksLikeTls(p.bytes, p.payloadOffset, end)) {
         st.protocol = 'tls';
       }
       st.decided = true;
     }
-    if (!st.flows) return;
+    if (st.mode === 'none') return;
     if (!complete && !retransmitted && p.payloadCaptured > 0 && st.protocol !== 'tls' && st.tunnel === 'none') {
       // Cut by the snapshot length: TCP cannot reassemble it (Wireshark lets subdissectors ask for
       // more only when the whole segment is there) and hands the captured bytes to HTTP as they are.
@@ -268,16 +286,26 @@ export class HttpAnalyzer {
     // bytes are not handed to HTTP (out-of-order ones are).
     const len = complete && !retransmitted ? h.payloadLen : 0;
     if (len === 0 && !fin) return;
+    const flows = st.flows ?? (st.flows = this.makeFlows(st, conv));
     st.current = p;
-    st.flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, p.bytes, p.payloadOffset, len, fin, (t.flags & Ta.OUT_OF_ORDER) !== 0, (t.flags & Ta.FAST_RETRANSMISSION) !== 0);
+    flows[t.dir1 ? 0 : 1].segment(p.frame, h.seq, p.bytes, p.payloadOffset, len, fin, (t.flags & Ta.OUT_OF_ORDER) !== 0, (t.flags & Ta.FAST_RETRANSMISSION) !== 0);
     st.current = undefined;
   }
 
   /** TLS on a TLS port: records are reassembled (tcp.reassembled_in) but not decoded further. */
   private enableTls(st: ConvState): void {
     st.protocol = 'tls';
-    const mk = () => new FlowReassembler((data) => tlsDesegment(data), this.flowEvents);
-    st.flows = [mk(), mk()];
+    st.mode = 'tls';
+  }
+
+  private makeFlows(st: ConvState, conv: TcpConversation): [FlowReassembler, FlowReassembler] {
+    if (st.mode === 'tls') {
+      const mk = () => new FlowReassembler((data) => tlsDesegment(data), this.flowEvents);
+      return [mk(), mk()];
+    }
+    const dissect = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object, resume?: object, resumeAt?: number) =>
+      this.dissect(st, conv, data, length, frame, endOfStream, pending as CountedMessage | undefined, resume as DissectResume | undefined, resumeAt);
+    return [new FlowReassembler(dissect, this.flowEvents), new FlowReassembler(dissect, this.flowEvents)];
   }
 
   /**
@@ -286,10 +314,8 @@ export class HttpAnalyzer {
    */
   private readonly flowEvents: ReassemblyEvents | undefined;
 
-  private enableHttp(st: ConvState, conv: TcpConversation): void {
-    const dissect = (data: Buffer, length: number, frame: number, endOfStream: boolean, pending?: object, resume?: object, resumeAt?: number) =>
-      this.dissect(st, conv, data, length, frame, endOfStream, pending as CountedMessage | undefined, resume as DissectResume | undefined, resumeAt);
-    st.flows = [new FlowReassembler(dissect, this.flowEvents), new FlowReassembler(dissect, this.flowEvents)];
+  private enableHttp(st: ConvState): void {
+    st.mode = 'http';
     if (st.protocol === 'unknown') st.protocol = 'http';
   }
 
@@ -321,16 +347,19 @@ export class HttpAnalyzer {
     if (counted) {
       // A count-only PDU is complete: its head was parsed when its first bytes arrived.
       st.protocol = 'http';
-      const m: ParsedMessage = { head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, bodyLength: length - counted.bodyStart };
+      const m: ParsedMessage = { head: counted.head, start: 0, bodyStart: counted.bodyStart, end: length, bodyLength: length - counted.bodyStart, bodyTooLarge: counted.tooLarge || undefined };
       this.record(st, conv, m, data, frame, p);
       this.startTunnel(st);
       return DONE;
     }
     const r = dissectHttp(data, length, { endOfStream, conv: st, resume, resumeAt });
+    if (r.limit) this.events.onLimit?.(frame, r.limit);
     if (this.deliver(st, conv, r.messages, data, frame, p)) return DONE;
     const len = r.desegmentLen === DESEGMENT_ONE_MORE_SEGMENT ? ONE_MORE_SEGMENT : r.desegmentLen === DESEGMENT_UNTIL_FIN ? UNTIL_FIN : r.desegmentLen;
-    // A body nobody keeps is only counted while it is reassembled.
-    const pending: CountedMessage | undefined = r.bodyOnly && !this.keepBodies ? r.incomplete : undefined;
+    // A body nobody keeps is only counted while it is reassembled; so is one too large to keep.
+    const tooLarge = r.bodyOnly && this.keepBodies && r.incomplete!.length > MAX_KEPT_BODY;
+    const pending: CountedMessage | undefined = r.bodyOnly && (!this.keepBodies || tooLarge) ? { ...r.incomplete!, tooLarge } : undefined;
+    if (tooLarge) this.events.onLimit?.(frame, 'kept');
     return { desegmentOffset: r.desegmentOffset, desegmentLen: len, pending, resume: r.resume, threw: r.threw };
   }
 
@@ -372,7 +401,7 @@ export class HttpAnalyzer {
   }
 
   private emit(msg: ParsedMessage, data: Buffer, frame: number, p: Packet, conv: TcpConversation | undefined, ex: HttpExchange): void {
-    const m = new Message(msg, frame, conv, p, ex, this.keepBodies ? Buffer.from(messageBody(data, msg)) : undefined);
+    const m = new Message(msg, frame, conv, p, ex, this.keepBodies && !msg.bodyTooLarge ? Buffer.from(messageBody(data, msg)) : undefined);
     if (m.isRequest) ex.request = m;
     else ex.response = m;
     this.events.onMessage?.(m);
@@ -402,6 +431,8 @@ class Message implements HttpMessage {
   readonly exchange: HttpExchange;
   readonly truncated: 'head' | 'body' | undefined;
   readonly unpaired: boolean | undefined;
+  readonly pairingNotShown: boolean | undefined;
+  readonly bodyTooLarge: boolean | undefined;
   private readonly head: MessageHead;
 
   constructor(msg: ParsedMessage, frame: number, conv: TcpConversation | undefined, p: Packet, ex: HttpExchange, body: Buffer | undefined) {
@@ -424,6 +455,8 @@ class Message implements HttpMessage {
     this.exchange = ex;
     this.truncated = msg.truncated;
     this.unpaired = msg.unpaired;
+    this.pairingNotShown = msg.pairingNotShown;
+    this.bodyTooLarge = msg.bodyTooLarge;
     this.head = head;
   }
 

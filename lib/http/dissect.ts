@@ -42,6 +42,10 @@ export interface ParsedMessage {
    * exception in Wireshark, which then shows nothing more of the PDU — not even its segments.
    */
   threw?: boolean;
+  /** Wireshark pairs the message but its own frame shows no pairing (the frame's tree overflowed: DisplayedHead.tooMany). */
+  pairingNotShown?: boolean;
+  /** Its body was counted, not kept, being longer than the analyzer keeps (HttpMessage.bodyTooLarge). */
+  bodyTooLarge?: boolean;
 }
 
 export interface DissectResult {
@@ -58,6 +62,8 @@ export interface DissectResult {
   resume?: DissectResume;
   /** The last message threw (ParsedMessage.threw): nothing after it was read. */
   threw?: boolean;
+  /** A message grew past MAX_PENDING while its end was awaited: 'head' — read as data; 'body' — shown as it was. */
+  limit?: 'head' | 'body';
 }
 
 /** Where dissectHttp stopped in an incomplete message, relative to the message's start (see DissectOptions.resume). */
@@ -91,11 +97,13 @@ export interface DissectOptions {
 }
 
 /**
- * Longest a first line (or a head) may grow while its end is awaited. Wireshark has no limit and
- * takes minutes past a few megabytes (it re-reads the line for each segment); past this the
- * bytes are read as data, not collected further.
+ * Most bytes one message may collect while its end is awaited: a first line or head without its
+ * end, chunks still to come. Wireshark has no limit, and takes minutes past a few megabytes (it
+ * reads the line again for each segment: 8 MB, 17–50 s; 16 MB, minutes). Past it, a head that
+ * never ended is read as data (nothing shown), and a message whose head is whole is shown as it
+ * is (`DissectResult.limit` says so).
  */
-export const MAX_PENDING_HEAD = 64 << 20;
+export const MAX_PENDING = 16 << 20;
 
 /**
  * Dissect `end` bytes of stream that start at a message boundary (or are continuation data that
@@ -123,12 +131,10 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
     const resumeFrom = resume?.firstLineFrom !== undefined ? off + resume.firstLineFrom : off;
     let firstEnd = canDesegment ? lineEnd(b, resumeFrom, have, true) : lineEnd(b, off, have, false);
     if (firstEnd < 0) {
-      if (have - off <= MAX_PENDING_HEAD) {
-        // Resume the search where this one gave up (a CR at the very end may yet be a CRLF).
-        const from = have > off && b[have - 1] === 0x0d ? have - 1 : have;
-        return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT, resume: { firstLineFrom: from - off } };
-      }
-      firstEnd = lineEnd(b, off, have, false);
+      if (have - off > MAX_PENDING) return { messages, desegmentOffset: 0, desegmentLen: 0, limit: 'head' };
+      // Resume the search where this one gave up (a CR at the very end may yet be a CRLF).
+      const from = have > off && b[have - 1] === 0x0d ? have - 1 : have;
+      return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT, resume: { firstLineFrom: from - off } };
     }
     const kind = startKind(b, off, Math.min(firstEnd, off + 4096));
     if (kind === 'other') {
@@ -143,13 +149,19 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
       continue;
     }
     const isResponse = kind === 'response';
-    if (canDesegment && have - off <= MAX_PENDING_HEAD) {
+    let limit: 'body' | undefined;
+    if (canDesegment) {
       const code = isResponse ? framingStatusCode(b, off, firstEnd) : 0;
       // (The last request read on the connection decides, whichever message this answers — so a
       // GET's response after a pipelined HEAD is not waited for either, as in Wireshark.)
       const noBody = conv.lastMethod === 'HEAD' || (isResponse && ((conv.lastMethod === 'CONNECT' && Math.floor(code / 100) === 2) || Math.floor(code / 100) === 1 || code === 204 || code === 304));
       const f = frameMessage(b, off, have, !noBody, isResponse, resume?.framing);
-      if (f.need === NEED_ONE_MORE_SEGMENT) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT, resume: { framing: f.scan } };
+      if (f.need === NEED_ONE_MORE_SEGMENT && have - off <= MAX_PENDING) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_ONE_MORE_SEGMENT, resume: { framing: f.scan } };
+      if (f.need === NEED_ONE_MORE_SEGMENT) {
+        // Too long waiting: a head that never ended is data; a whole head is shown with its body so far.
+        if (f.scan.line >= 0) return { messages, desegmentOffset: 0, desegmentLen: 0, limit: 'head' };
+        limit = 'body';
+      }
       if (f.need === NEED_UNTIL_FIN) return { messages, desegmentOffset: off, desegmentLen: DESEGMENT_UNTIL_FIN };
       if (f.need === THROWS) return { messages, desegmentOffset: 0, desegmentLen: 0, threw: true };
       if (f.need > 0) {
@@ -163,7 +175,8 @@ export function dissectHttp(b: Buffer, end: number, opts: DissectOptions): Disse
     const m = displayMessage(b, off, have, reported, kind, conv);
     if (kind === 'request') conv.lastMethod = rememberedMethod(m.head.start);
     messages.push(m);
-    if (m.threw) return { messages, desegmentOffset: 0, desegmentLen: 0, threw: true };
+    if (m.threw) return { messages, desegmentOffset: 0, desegmentLen: 0, threw: true, limit };
+    if (limit) return { messages, desegmentOffset: 0, desegmentLen: 0, limit };
     if (m.unpaired || m.truncated || m.end <= off) break;
     off = m.end;
   }
@@ -194,6 +207,7 @@ function displayMessage(b: Buffer, off: number, have: number, reported: number, 
   chunkOverrun = false;
   const bodyStart = head.bodyStart;
   if (shown.cut) return { head, start: off, bodyStart, end: have, bodyLength: 0, truncated: 'head', unpaired: true };
+  if (shown.tooMany) return { head, start: off, bodyStart, end: reported, bodyLength: 0, threw: true, pairingNotShown: true };
   // The head was read to the end of the bytes without its blank line: the rest was not captured.
   const headCut = !shown.blankLine && bodyStart >= have && have < reported;
   let bodyEnd: number;
@@ -265,8 +279,8 @@ function chunkedBodyEnd(b: Buffer, off: number, have: number, reported: number, 
     const e = lineEnd(b, pos, have, true);
     if (e <= pos) return e < 0 ? reported : pos; // no size line (Wireshark stops there)
     const data = nextLine;
-    let stop = b.indexOf(0x3b, pos);
-    if (stop < 0 || stop > e) stop = e;
+    let stop = pos; // up to a ';' (a byte loop: the size line is short, the body after it may not be)
+    while (stop < e && b[stop] !== 0x3b) stop++;
     let size = displayChunkSize(b, pos, stop);
     if (size > reported - pos) size = reported - pos;
     if (size === 0) {

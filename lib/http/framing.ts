@@ -145,8 +145,8 @@ function chunks(b: Buffer, off: number, end: number, scan: FramingScan): Framing
     if (e < 0) return { need: NEED_ONE_MORE_SEGMENT, scan };
     const data = nextLine;
     scan.chunk = pos - off;
-    let stop = b.indexOf(0x3b, pos); // extensions after ';' do not count
-    if (stop < 0 || stop > e) stop = e;
+    let stop = pos; // extensions after ';' do not count (a byte loop: searching the rest of the body would be quadratic)
+    while (stop < e && b[stop] !== 0x3b) stop++;
     const size = framingChunkSize(b, pos, stop);
     // No number, or an unreasonable one: Wireshark stops waiting and shows what it has.
     if (size < 0 || size > UNREASONABLE_CHUNK) return { need: 0, scan };

@@ -228,6 +228,29 @@ export interface DisplayedHead {
    * Wireshark never gets to pair it.
    */
   cut: boolean;
+  /**
+   * The head has more fields than Wireshark's protocol tree may hold (see TREE_ITEMS): it stops
+   * showing them there, and shows nothing else of the frame. (Its first pass builds no tree, so
+   * it still pairs the message.)
+   */
+  tooMany: boolean;
+}
+
+/**
+ * Wireshark's limit on the items of one frame's tree (prefs gui.max_tree_items, 1,000,000): more
+ * throws. A head's items: about 120 before its first field (frame, Ethernet, IP, TCP and the
+ * start line, as measured on IPv4 over Ethernet), one per field, two for a field Wireshark knows
+ * by name, three for a Content-Length. Only heads of hundreds of thousands of lines come near.
+ */
+const TREE_ITEMS = 1000000;
+const ITEMS_BEFORE_FIELDS = 120;
+const KNOWN_FIELDS = new Set(['authorization', 'proxy-authorization', 'proxy-authenticate', 'www-authenticate', 'content-type', 'content-encoding', 'transfer-encoding', 'upgrade', 'user-agent', 'host', 'range', 'content-range', 'connection', 'cookie', 'accept', 'referer', 'accept-language', 'accept-encoding', 'date', 'cache-control', 'server', 'location', 'sec-websocket-accept', 'sec-websocket-extensions', 'sec-websocket-key', 'sec-websocket-protocol', 'sec-websocket-version', 'set-cookie', 'last-modified', 'x-forwarded-for', 'http2-settings']);
+
+/** Items the field line b[from, colon) adds to the tree. */
+function fieldItems(b: Buffer, from: number, colon: number): number {
+  if (colon - from > 24) return 1;
+  const name = b.toString('latin1', from, colon).toLowerCase();
+  return name === 'content-length' ? 3 : KNOWN_FIELDS.has(name) ? 2 : 1;
 }
 
 /**
@@ -247,6 +270,10 @@ export function displayHead(b: Buffer, off: number, end: number, kind: StartLine
   const firstField = pos;
   // The next colon at or after pos (Infinity: none), kept across lines: linear however many lines lack one.
   let colon = -1;
+  let lines = 0;
+  // Tree items, counted once a head is long enough to come near the limit (then from its start).
+  let items = -1;
+  let tooMany = false;
   while (pos < end) {
     const e = lineEnd(b, pos, end, false);
     const next = nextLine;
@@ -264,12 +291,32 @@ export function displayHead(b: Buffer, off: number, end: number, kind: StartLine
       cut = e >= end;
       break;
     }
+    if (++lines > TREE_ITEMS / 3 - ITEMS_BEFORE_FIELDS) {
+      if (items < 0) items = treeItems(b, firstField, pos, end);
+      items += fieldItems(b, pos, colon);
+      if (items > TREE_ITEMS) {
+        tooMany = true;
+        break;
+      }
+    }
     textEnd = e;
     pos = next;
   }
   const text = b.toString('latin1', off, textEnd);
   const start = parseStartLine(first === textEnd ? text : text.slice(0, first - off), kind);
-  return { head: new TextHead(start, text, firstField - off, pos), blankLine, cut };
+  return { head: new TextHead(start, text, firstField - off, pos), blankLine, cut, tooMany };
+}
+
+/** The tree items of the field lines in b[from, to) (all of them hold a colon), and those before them. */
+function treeItems(b: Buffer, from: number, to: number, end: number): number {
+  let items = ITEMS_BEFORE_FIELDS;
+  for (let pos = from; pos < to; ) {
+    const e = lineEnd(b, pos, end, false);
+    const next = nextLine;
+    items += fieldItems(b, pos, b.indexOf(0x3a, pos));
+    pos = next;
+  }
+  return items;
 }
 
 /**

@@ -168,6 +168,16 @@ export class TcpFlow {
   ) {}
 }
 
+/** What a second pass reads of the first pass's conversation (TcpAnalyzer's `firstPass`). */
+export interface FirstPassConversation {
+  irtt: NsTime | undefined;
+  synSeen: boolean;
+  synSec: number;
+  synNsec: number;
+  flow1: { baseSeq: number; baseSeqSet: boolean };
+  flow2: { baseSeq: number; baseSeqSet: boolean };
+}
+
 /** One TCP conversation (Wireshark's tcp_analysis). */
 export class TcpConversation {
   readonly flow1: TcpFlow;
@@ -288,9 +298,10 @@ export class TcpAnalyzer {
     private readonly evictClosedAfter = 0,
     /**
      * The first pass's conversations by stream, for a second pass: each conversation starts
-     * with the first pass's iRTT and last SYN time, from which `shownIrtt` follows.
+     * with the first pass's iRTT and last SYN time, from which `shownIrtt` follows. (An array of
+     * conversations, or a compact store with the same `at`: see fields/run.ts.)
      */
-    private readonly firstPass?: readonly TcpConversation[],
+    private readonly firstPass?: { at(stream: number): FirstPassConversation | undefined },
   ) {}
 
   /** Closed conversations in closing order, waiting to be forgotten. */
@@ -493,7 +504,7 @@ export class TcpAnalyzer {
     if (old) this.table.remove(old);
     const conv = new TcpConversation(this.nextStream++, src, srcPort, dst, dstPort, frame);
     conv.hash = hash;
-    const first = this.firstPass?.[conv.stream];
+    const first = this.firstPass?.at(conv.stream);
     if (first) {
       conv.shownIrtt = first.irtt;
       conv.flow1.shownBase = first.flow1.baseSeq;
