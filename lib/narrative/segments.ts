@@ -126,7 +126,7 @@ export function lossNotes(lab: LabModel): Block[] {
     for (const f of rtx.slice(0, 8)) {
       const dups = L.duplicateAcks.filter((d) => d.frame < f.frame && d.src === f.dst && d.srcPort === f.dstPort && d.frame > (L.previousNotCaptured.filter((g) => g.frame < f.frame).pop()?.frame ?? 0)).length;
       items.push(
-        `${w.frame(f, 'retransmission')}：${who(f)}重发了${what(f)}` +
+        `${w.frame(f, 'retransmission')}：${who(f)}重发了 ${what(f)}` +
           (f.analysis & TA.FAST_RETRANSMISSION ? `——快速重传：没有等重传计时器超时，在收到 ${dups} 个重复 ACK${dups < 3 ? '（及其中的 SACK 信息）' : ''}之后就重发了${dups < 3 ? '；Linux 依据 SACK 判断丢失（RFC 6675），不一定等满 3 个重复 ACK' : '（RFC 5681 §3.2）'}` : ''),
       );
     }
