@@ -24,10 +24,13 @@ const E = (fields: string[]) => fields.flatMap((f) => ['-e', f]);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-options-'));
 
-/** tshark -2 -T fields (with wirenote's default -E header=y) and wirenote with the same extra options: the same bytes. */
-function same(file: string, extra: string[], fields = FIELDS): string {
-  const t = tshark(['-2', '-r', file, '-T', 'fields', '-E', 'header=y', ...extra, ...E(fields)]);
-  const w = wirenote(['fields', '-r', file, ...extra, ...E(fields)]);
+/**
+ * tshark -2 -T fields (with wirenote's default -E header=y) and wirenote with the same extra
+ * options: the same bytes. (wirenote runs its command in this process; cli.test.ts covers the
+ * process around it.)
+ */
+async function same(file: string, extra: string[], fields = FIELDS): Promise<string> {
+  const [t, w] = await Promise.all([tsharkAsync(['-2', '-r', file, '-T', 'fields', '-E', 'header=y', ...extra, ...E(fields)]), wirenoteFields(['-r', file, ...extra, ...E(fields)])]);
   expect(w.stderr).toBe('');
   expect(w.status).toBe(0);
   expect(w.stdout).toBe(t.stdout);
@@ -67,12 +70,12 @@ function hostileText(): string {
       ['-E', 'bom=y'],
       ['-Eheader=n', '-Ebom=y', '-Eseparator=|', '-Equote=n', '-Eoccurrence=l'],
     ];
-    test.each(settings.map((s) => [s.join(' ') || '(defaults)', s]))('%s', (_name, s) => {
-      for (const f of [SUBSET[1], SUBSET[2], hostile]) same(f, s as string[]);
+    test.each(settings.map((s) => [s.join(' ') || '(defaults)', s]))('%s', async (_name, s) => {
+      for (const f of [SUBSET[1], SUBSET[2], hostile]) await same(f, s as string[]);
     });
 
-    test('TSV injection: a TAB in a header value is written \\t, non-ASCII bytes U+FFFD, a NUL ends the value — as tshark', () => {
-      const out = same(hostile, [], ['frame.number', 'http.request.uri', 'http.host', 'http.user_agent', 'http.response.phrase', 'http.server', 'http.content_type']);
+    test('TSV injection: a TAB in a header value is written \\t, non-ASCII bytes U+FFFD, a NUL ends the value — as tshark', async () => {
+      const out = await same(hostile, [], ['frame.number', 'http.request.uri', 'http.host', 'http.user_agent', 'http.response.phrase', 'http.server', 'http.content_type']);
       const rows = out.split('\n');
       expect(rows.every((r) => r === '' || r.split('\t').length === 7)).toBe(true);
       expect(out).toContain('/a\\tb\\c"d\x7f\ufffd\ufffd\ufffd?q=\x01');
@@ -81,10 +84,9 @@ function hostileText(): string {
   });
 
   describe('-T json', () => {
-    test.each([[[]], [['-E', 'occurrence=f']], [['-E', 'occurrence=l']]])('%j', (s) => {
+    test.each([[[]], [['-E', 'occurrence=f']], [['-E', 'occurrence=l']]])('%j', async (s) => {
       for (const f of [...SUBSET, hostile]) {
-        const t = tshark(['-2', '-r', f, '-T', 'json', ...s, ...E(FIELDS)]);
-        const w = wirenote(['fields', '-r', f, '-T', 'json', ...s, ...E(FIELDS)]);
+        const [t, w] = await Promise.all([tsharkAsync(['-2', '-r', f, '-T', 'json', ...s, ...E(FIELDS)]), wirenoteFields(['-r', f, '-T', 'json', ...s, ...E(FIELDS)])]);
         expect(w.status).toBe(0);
         // The same structure, and the same bytes (layout, escaping, _index date).
         expect(JSON.parse(w.stdout)).toEqual(JSON.parse(t.stdout));
@@ -145,8 +147,8 @@ function hostileText(): string {
       expect(new Set(rowCounts).size).toBeGreaterThan(3);
     });
 
-    test('frame numbers stay the capture\'s, time_delta is to the previous captured frame (as tshark -2 -Y)', () => {
-      const out = same(SUBSET[1], ['-Y', 'http.request'], ['frame.number', 'frame.time_delta', 'frame.time_relative', 'tcp.stream']);
+    test('frame numbers stay the capture\'s, time_delta is to the previous captured frame (as tshark -2 -Y)', async () => {
+      const out = await same(SUBSET[1], ['-Y', 'http.request'], ['frame.number', 'frame.time_delta', 'frame.time_relative', 'tcp.stream']);
       expect(out.split('\n')[1].split('\t')[0]).toBe('4');
     });
 
@@ -165,10 +167,10 @@ function hostileText(): string {
   });
 
   describe('-c', () => {
-    test.each([1, 5, 30])('-c %i, alone and with -Y (the count is of packets read, as in tshark -2)', (n) => {
+    test.each([1, 5, 30])('-c %i, alone and with -Y (the count is of packets read, as in tshark -2)', async (n) => {
       for (const f of [SUBSET[0], SUBSET[1]]) {
-        same(f, ['-c', String(n)]);
-        same(f, ['-c', String(n), '-Y', 'tcp.len > 0']);
+        await same(f, ['-c', String(n)]);
+        await same(f, ['-c', String(n), '-Y', 'tcp.len > 0']);
       }
     });
   });
@@ -197,15 +199,26 @@ function hostileText(): string {
     const pk = [c.c(F.SYN), c.s(F.SYN | F.ACK), c.c(F.ACK), c.c(F.ACK | F.PSH, 'hello\r\n'), c.c(F.ACK | F.PSH, 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n'), c.s(F.ACK | F.PSH, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), c.c(F.ACK)];
     const file = path.join(dir, 'port-8888.pcap');
     fs.writeFileSync(file, pcap(timed(pk)));
-    test.each([['tcp.port==8888,http'], ['tcp.port==8880-8890,http'], ['tcp.port==8887:3,http']])('%s', (d) => {
-      const out = same(file, ['-d', d], FIELDS.concat('http.response.code'));
+    test.each([['tcp.port==8888,http'], ['tcp.port==8880-8890,http'], ['tcp.port==8887:3,http']])('%s', async (d) => {
+      const out = await same(file, ['-d', d], FIELDS.concat('http.response.code'));
       expect(out).toMatch(/\tGET|\/x/);
       // Without it, neither decodes this connection as HTTP.
       expect(wirenote(['fields', '-r', file, '-e', 'http.request.uri']).stdout.trim()).toBe('http.request.uri');
     });
   });
 
-  test('-l (output handed over after every row) prints the same', () => {
-    same(SUBSET[1], ['-l']);
+  test('-l hands the output over after every row (without it, in large chunks), and prints the same', async () => {
+    await same(SUBSET[1], ['-l']);
+    const chunks = async (extra: string[]) => {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { fieldsCommand } = require('../lib/dist/cli/fields');
+      let n = 0;
+      let rows = 0;
+      await fieldsCommand(['-r', SUBSET[1], '-e', 'frame.number', ...extra], { out: (b: Buffer) => { n++; rows += b.toString().split('\n').length - 1; }, err: () => undefined });
+      return { n, rows };
+    };
+    const flushed = await chunks(['-l']);
+    expect(flushed.n).toBeGreaterThanOrEqual(flushed.rows - 1);
+    expect((await chunks([])).n).toBeLessThanOrEqual(2);
   });
 });

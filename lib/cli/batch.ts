@@ -144,8 +144,8 @@ student number and name from the page, and the lab checklist.
   --out BASE, -o BASE     where to write (default batch-summary → batch-summary.csv, .md)
   --threads N, -j N       worker threads (default: one per core)
 
-Exit status: 0 every capture was read; 1 the table was written but some captures are damaged or
-unreadable (their rows say why); 2 usage error, or DIR is missing or not a folder.
+Exit status: 0 the table was written (a damaged or unreadable capture is a row saying why, not a
+failure of the batch); 2 usage error, DIR is missing or not a folder, or the table cannot be written.
 `,
     `用法：wirenote batch 文件夹 [--out 名称] [--threads N]
 
@@ -156,8 +156,8 @@ unreadable (their rows say why); 2 usage error, or DIR is missing or not a folde
   --out 名称, -o 名称     输出位置（默认 batch-summary → batch-summary.csv、.md）
   --threads N, -j N       工作线程数（默认每个核一个）
 
-退出码：0 所有文件都已读完；1 汇总表已写出，但有文件损坏或无法读取（见其所在行）；2 用法错误，
-或文件夹不存在、不是文件夹。
+退出码：0 汇总表已写出（损坏或无法读取的文件只是表中说明原因的一行，不算批处理失败）；2 用法错误，
+文件夹不存在、不是文件夹，或汇总表无法写入。
 `,
   );
 }
@@ -199,7 +199,7 @@ async function runBatchCommand(args: string[]): Promise<number> {
   const bad = rows.filter((r) => !r.readable).length;
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   process.stderr.write(say(`wirenote batch: ${rows.length} captures (${bad} unreadable or damaged) in ${secs} s → ${a.out}.csv, ${a.out}.md\n`, `wirenote batch：${rows.length} 个抓包文件（其中 ${bad} 个无法读取或已损坏），用时 ${secs} 秒 → ${a.out}.csv、${a.out}.md\n`));
-  return bad ? EXIT.DAMAGED : EXIT.OK;
+  return EXIT.OK;
 }
 
 export const command: Command = {

@@ -53,15 +53,18 @@ export interface FieldsRun {
   status: number | null;
 }
 
+/** Tests read wirenote's messages in English whatever the machine's locale (tests of the Chinese ones set their own). */
+export const ENGLISH: NodeJS.ProcessEnv = { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' };
+
 export function runWirenote(file: string, fields: string[], extra: string[] = []): FieldsRun {
   const args = [CLI, 'fields', '-r', file, ...fields.flatMap((f) => ['-e', f]), ...extra];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30, env: ENGLISH });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
 /** `wirenote ARGS…` as given (output as UTF-8 text; `input` is piped to standard input). */
 export function wirenote(args: string[], opts: { input?: Buffer; env?: NodeJS.ProcessEnv } = {}): FieldsRun {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, input: opts.input, env: opts.env ?? process.env });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, input: opts.input, env: opts.env ?? ENGLISH });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
