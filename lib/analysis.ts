@@ -44,6 +44,8 @@ export interface TcpFrame {
    * says those bytes had already arrived — the segment that was sent again was not lost.
    */
   dsack?: boolean;
+  /** That D-SACK block, as raw sequence numbers [left edge, right edge). */
+  dsackBlock?: [number, number];
   tsval?: number;
   tsecr?: number;
   /** TA.* analysis flags. */
@@ -349,6 +351,7 @@ class Collector {
       wscale: h.wscale,
       sackPerm: h.sackPerm,
       dsack: h.sack && h.sack.length >= 2 && h.flags & Th.ACK && ((h.sack[0] - h.ack) | 0) < 0 ? true : undefined,
+      dsackBlock: h.sack && h.sack.length >= 2 && h.flags & Th.ACK && ((h.sack[0] - h.ack) | 0) < 0 ? [h.sack[0], h.sack[1]] : undefined,
       tsval: h.tsval,
       tsecr: h.tsecr,
       analysis: t.flags,

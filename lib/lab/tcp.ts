@@ -253,9 +253,15 @@ export function lossFacts(frames: TcpFrame[]): LossFacts {
   const dsacks = frames.filter((f) => f.dsack);
   const retransmitted = frames.filter((f) => f.analysis & (TA.RETRANSMISSION | TA.FAST_RETRANSMISSION | TA.SPURIOUS_RETRANSMISSION) && !dup.has(f));
   // A D-SACK from the other side after it shows the resend was unneeded.
-  const unneeded = retransmitted.filter((r) => dsacks.some((d) => d.frame > r.frame && d.src === r.dst && d.srcPort === r.dstPort));
+  // The D-SACK block must cover the resent bytes (a FIN counts as one).
+  const covers = (d: TcpFrame, r: TcpFrame) => {
+    const [le, re] = d.dsackBlock!;
+    const end = r.seqRaw + r.len + (r.flags & TH_FIN ? 1 : 0);
+    return ((r.seqRaw - le) | 0) >= 0 && ((re - end) | 0) >= 0;
+  };
+  const unneeded = retransmitted.filter((r) => dsacks.some((d) => d.frame > r.frame && d.src === r.dst && d.srcPort === r.dstPort && d.dsackBlock && covers(d, r)));
   return {
-    retransmissions: has(TA.RETRANSMISSION).filter((f) => !dup.has(f)),
+    retransmissions: retransmitted,
     fastRetransmissions: has(TA.FAST_RETRANSMISSION),
     spurious: has(TA.SPURIOUS_RETRANSMISSION),
     outOfOrder: ooo.filter((f) => !gapFills.includes(f)),

@@ -126,16 +126,16 @@ export function lossNotes(lab: LabModel): Block[] {
     for (const f of rtx.slice(0, 8)) {
       const dups = L.duplicateAcks.filter((d) => d.frame < f.frame && d.src === f.dst && d.srcPort === f.dstPort && d.frame > (L.previousNotCaptured.filter((g) => g.frame < f.frame).pop()?.frame ?? 0)).length;
       items.push(
-        `${w.frame(f, 'retransmission')}：${who(f)}重发了${what(f)}` +
-          (f.analysis & TA.FAST_RETRANSMISSION ? `——快速重传：没有等重传计时器超时，在收到 ${dups} 个重复 ACK${dups < 3 ? '（及其中的 SACK 信息）' : ''}之后就重发了${dups < 3 ? '；Linux 依据 SACK 判断丢失（RFC 6675），不一定等满 3 个重复 ACK' : '（RFC 5681 §3.2）'}` : ''),
+        `${w.frame(f, 'retransmission')}是重传：${who(f)}重发了 ${what(f)}` +
+          (f.analysis & TA.FAST_RETRANSMISSION ? `——快速重传，没有等重传计时器超时，在收到 ${dups} 个重复 ACK${dups < 3 ? '（及其中的 SACK 信息）' : ''}之后就重发了${dups < 3 ? '；Linux 依据 SACK 判断丢失（RFC 6675），不一定等满 3 个重复 ACK' : '（RFC 5681 §3.2）'}` : ''),
       );
     }
     if (rtx.length > 8) items.push(`另有 ${rtx.length - 8} 次重传`);
-    if (L.gapFills.length) items.push(`${w.frames(L.gapFills, 'data')}补上了前面的缺口：它们是丢失段的重传；Wireshark 把它们标为"乱序"，只是因为它们在缺口之后很快到达`);
+    if (L.gapFills.length) items.push(`${w.frames(L.gapFills, 'data')}补上了前面的缺口：是丢失段的重传；Wireshark 把它们标为"乱序"，只是因为它们在缺口之后很快到达`);
     if (unneeded.size) {
       const u = [...unneeded].sort((x, y) => x.frame - y.frame);
       const d = L.dsacks.filter((x) => u.some((r) => r.frame < x.frame));
-      items.push(`${w.frames(u, 'retransmission')}重发的${u.map(what).filter((x, i, arr) => arr.indexOf(x) === i).join('、')}其实不需要：${d.length ? `对方在${w.frames(d, 'ack')}用 D-SACK（RFC 2883）报告这些字节早已收到` : 'Wireshark 判定这些字节对方早已确认'}——原来的段没有丢失，只是确认来得比重传计时器晚`);
+      items.push(`${w.frames(u, 'retransmission')}重发的${u.map(what).filter((x, i, arr) => arr.indexOf(x) === i).join('、')}是不必要的重传：${d.length ? `对方在${w.frames(d, 'ack')}用 D-SACK（RFC 2883）报告这些字节早已收到` : 'Wireshark 判定这些字节对方早已确认'}——原来的段没有丢失，只是确认来得比重传计时器晚`);
     }
     if (L.duplicateRecords.length) items.push(`${w.frames(L.duplicateRecords)}与前一帧逐项相同（时间戳、序列号、长度、TCP 时间戳都一样）：这是抓包文件里重复写入的记录，不是重传；Wireshark 仍把它标为重传`);
     const plainDups = L.duplicateAcks.filter((d) => !d.dsack);
