@@ -90,12 +90,19 @@ export function captureFacts(a: CaptureAnalysis, source: string): CaptureFacts {
     frames: a.totalFrames,
     tcpFrames: a.frames.length,
     duration: last,
-    startedAt: first && first.sec > 0 ? new Date(first.sec * 1000 + Math.floor(first.nsec / 1e6)).toISOString() : undefined,
+    startedAt: isoTime(first),
     damage: a.read.error,
     warnings: a.read.warnings,
     truncated: { frames: a.truncatedFrames, first: truncatedFrames[0]?.frame, snapLen: interfaces.find((i) => i.snapLen > 0 && i.snapLen < 65535)?.snapLen },
     dropped: withDrops.length ? withDrops.reduce((n, i) => n + (i.drops!.os ?? 0) + (i.drops!.interface ?? 0), 0) : undefined,
   };
+}
+
+/** A capture's time stamp as ISO 8601, or undefined when it is none a calendar can hold (damaged files carry any 64-bit value). */
+function isoTime(t: { sec: number; nsec: number } | undefined): string | undefined {
+  if (!t || !(t.sec > 0)) return undefined;
+  const d = new Date(t.sec * 1000 + Math.floor(t.nsec / 1e6));
+  return Number.isFinite(d.getTime()) ? d.toISOString() : undefined;
 }
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped loopback (RFC 1122 §3.2.1.3, RFC 4291 §2.5.3). */

@@ -87,6 +87,8 @@ function audioCheck(lab: LabModel): LabChecks['audio'] {
   const sniffed = sniffedOf(ex);
   if (from0 && ex.response.body?.length && sniffed && sniffed.type !== 'mp3') return { id: 'audio', status: 'fail', why: 'not-mp3', evidence: { asset, exchange: ex, ranged } };
   if (ranged) return { id: 'audio', status: 'pass', why: responseComplete(ranged) ? 'mp3-206' : 'mp3-206-partial', evidence: { asset, exchange: ex, ranged } };
+  // A 206 must say which range it carries (RFC 9110 §14.4): without a readable Content-Range it proves nothing.
+  if (code === 206) return { id: 'audio', status: 'fail', why: 'bad-content-range', evidence: { asset, exchange: ex } };
   return { id: 'audio', status: 'pass', why: header(ex.request, 'range') ? 'mp3-200-range-ignored' : 'mp3-200-no-range', evidence: { asset, exchange: ex } };
 }
 

@@ -206,6 +206,7 @@ export function checklist(lab: LabModel): Block[] {
     'mp3-200-no-range': () => `${code(au.asset!.display)}：${w.msg(au.exchange!.request!)}的请求没有带 Range，${w.msg(au.exchange!.response!)}以 200 返回整个文件（${code(au.exchange!.mediaType ?? '')}）；所以这个抓包里没有 206`,
     'mp3-200-range-ignored': () => `${code(au.asset!.display)}：${w.msg(au.exchange!.request!)}带了 ${code(`Range: ${header(au.exchange!.request, 'range')}`)}，但服务器在${w.msg(au.exchange!.response!)}以 200 返回整个文件：它不支持范围请求，所以没有 206`,
     status: () => `${code(au.asset!.display)} 的响应是 ${au.exchange!.response!.code}（${w.msg(au.exchange!.response!)}）`,
+    'bad-content-range': () => `${w.msg(au.exchange!.response!)}回答 206，但它的 ${code(`Content-Range: ${header(au.exchange!.response, 'content-range') ?? '（没有）'}`)} 无法解析：206 响应必须说明返回的是哪一段字节（RFC 9110 §14.4）`,
     'type-not-mp3': () => `${w.msg(au.exchange!.response!)}响应的 Content-Type 是 ${code(au.exchange!.mediaType ?? '无')}，不是 audio/mpeg`,
     'response-partial': () => `${code(au.asset!.display)} 的响应只看到状态行（${w.msg(au.exchange!.response!)}：${au.exchange!.response!.code}），响应头和内容没有被完整解析，无法核对`,
     'not-mp3': () => `内容不是 MP3（${contentCheck(au.exchange)}）`,
