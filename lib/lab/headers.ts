@@ -1,10 +1,9 @@
 /**
  * What header values mean, parsed from the values themselves: Cache-Control directives one by
  * one (RFC 9111 §5.2), Keep-Alive parameters (RFC 2068 §19.7.1, still sent by Node), Connection
- * options (RFC 9110 §7.6.1), byte ranges (RFC 9110 §14), validators (RFC 9110 §8.8, §13).
+ * options (RFC 9110 §7.6.1), byte ranges (RFC 9110 §14).
  * The explanations are short phrases chosen by the value, never a fixed sentence per header.
  */
-import { HttpMessage, messageHeader, messageHeaders } from '../http/analyzer';
 
 export interface Directive {
   name: string;
@@ -59,17 +58,6 @@ export function connectionOptions(m: { headers: Array<[string, string]> }): stri
   return m.headers.filter(([k]) => k.toLowerCase() === 'connection').flatMap(([, v]) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
 }
 
-/**
- * Whether the message lets the connection stay open after it (RFC 9112 §9.3): HTTP/1.1 persists
- * unless "close"; HTTP/1.0 closes unless "keep-alive".
- */
-export function persists(m: { headers: Array<[string, string]>; version?: string }): boolean {
-  const opts = connectionOptions(m);
-  if (opts.includes('close')) return false;
-  if (m.version === 'HTTP/1.0') return opts.includes('keep-alive');
-  return true;
-}
-
 export interface ByteRange {
   first: number;
   last?: number;
@@ -98,23 +86,6 @@ export function parseContentRange(value: string | undefined): { first?: number; 
   const m = /^\s*bytes\s+(?:(\d+)\s*-\s*(\d+)|\*)\s*\/\s*(\d+|\*)\s*$/i.exec(value);
   if (!m) return { raw: value };
   return { first: m[1] === undefined ? undefined : Number(m[1]), last: m[2] === undefined ? undefined : Number(m[2]), complete: m[3] === '*' ? undefined : Number(m[3]), raw: value };
-}
-
-/** Validators a response carries, and the conditional headers a request sent with them. */
-export interface Validators {
-  etag?: string;
-  /** W/"…": a weak validator (RFC 9110 §8.8.1). */
-  weak?: boolean;
-  lastModified?: string;
-}
-
-export function validatorsOf(res: HttpMessage): Validators {
-  const etag = messageHeader(res, 'etag');
-  return { etag, weak: etag ? /^\s*W\//.test(etag) : undefined, lastModified: messageHeader(res, 'last-modified') };
-}
-
-export function conditionalOf(req: HttpMessage): { ifNoneMatch?: string; ifModifiedSince?: string } {
-  return { ifNoneMatch: messageHeader(req, 'if-none-match'), ifModifiedSince: messageHeader(req, 'if-modified-since') };
 }
 
 /** Statuses whose responses never have a body (RFC 9110 §6.4.1), and a HEAD's response. */

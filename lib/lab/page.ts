@@ -4,7 +4,7 @@
  * `<audio>` plays, its icon what `<link rel=icon>` names — whatever the files are called. A
  * request the page did not ask for (the browser's own /favicon.ico) is named as such.
  */
-import { bodyOf, header, LabExchange, LabMessage, responseComplete } from './http';
+import { bodyOf, header, LabExchange, LabMessage } from './http';
 import { PageProfile, PageRef, readPage } from './html';
 import { DecodedText, Sniffed } from './content';
 
@@ -195,4 +195,3 @@ export function sniffedOf(ex: LabExchange | undefined): Sniffed | undefined {
   return ex && bodyOf(ex.response)?.sniffed;
 }
 
-export { responseComplete };

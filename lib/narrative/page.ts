@@ -5,7 +5,7 @@
 import { LabModel } from '../lab/model';
 import { Asset, assetOf, deliveringExchange, sniffedOf } from '../lab/page';
 import { CheckStatus, labChecks } from '../lab/checks';
-import { header, LabExchange, responseComplete } from '../lab/http';
+import { header, LabExchange } from '../lab/http';
 import { Block, code, esc } from './blocks';
 import { clientWord } from './capture';
 import { bytes, Writer } from './text';
@@ -243,4 +243,3 @@ export function checklist(lab: LabModel): Block[] {
   return w.blocks();
 }
 
-export { responseComplete };

@@ -99,4 +99,3 @@ export function secondsRange(a: number, b: number): string {
   return x === y ? x : `${x}–${y}`;
 }
 
-export const sideName = (s: 'client' | 'server', clientWord: string) => (s === 'client' ? clientWord : '服务器');
