@@ -135,6 +135,11 @@ export interface CaptureAnalysis {
    * rules, e.g. a HEAD response among pipelined ones): the lab layer reads them itself.
    */
   startPayloads: Map<number, Buffer>;
+  /**
+   * Requests of the streams `keepStream` left out, summarised (their messages are not kept: a
+   * message's strings hold its whole head): count, the first request line, the User-Agents seen.
+   */
+  otherRequests: Map<number, { requests: number; sample: { frame: number; line: string }; agents: string[] }>;
   /** All frames, TCP or not. */
   totalFrames: number;
   firstTime?: NsTime;
@@ -220,6 +225,7 @@ class Collector {
   private documentBytes = 0;
   private readonly framesPerConv = new Map<TcpConversation, number>();
   private readonly startPayloads = new Map<number, Buffer>();
+  private readonly otherRequests: CaptureAnalysis['otherRequests'] = new Map();
   private startPayloadBytes = 0;
   quic = 0;
   total = 0;
@@ -238,8 +244,18 @@ class Collector {
             // A copy, so the whole body's memory can go (the message's field is ours to replace).
             (m as { body?: Buffer }).body = keep ? own(b.subarray(0, n)) : undefined;
           }
-          // Outside the kept streams only what "other traffic" names is kept: a request's User-Agent.
-          if (!keep) m.headers = m.isRequest ? m.headers.filter(([k]) => k.toLowerCase() === 'user-agent') : [];
+          if (!keep) {
+            // Outside the kept streams only what "other traffic" names is kept, as plain copies.
+            if (m.isRequest) {
+              let o = this.otherRequests.get(m.stream);
+              if (!o) this.otherRequests.set(m.stream, (o = { requests: 0, sample: { frame: m.frame, line: flat(`${m.method} ${m.uri}`) }, agents: [] }));
+              o.requests++;
+              const ua = messageHeader(m, 'user-agent');
+              if (ua !== undefined && o.agents.length < 5 && !o.agents.includes(ua)) o.agents.push(flat(ua));
+            }
+            this.startPayloads.delete(m.frame);
+            return;
+          }
           this.messages.push(m);
           this.startPayloads.delete(m.frame);
         },
@@ -252,7 +268,8 @@ class Collector {
           }
         },
       },
-      { keepBodies: opts.keepBodies ?? true },
+      // A closed connection's reassembly state is dropped soon after its close (its messages are already out).
+      { keepBodies: opts.keepBodies ?? true, forgetClosedAfter: 1000 },
     );
   }
 
@@ -402,6 +419,7 @@ class Collector {
       otherOverflow: this.otherOverflow,
       truncatedFrames: this.truncated,
       startPayloads: this.startPayloads,
+      otherRequests: this.otherRequests,
       totalFrames: this.total,
       firstTime: this.first ? { sec: this.first.tsSec, nsec: this.first.tsNsec } : undefined,
     };
@@ -414,6 +432,11 @@ const EMPTY = Buffer.alloc(0);
  * A copy in memory of its own. Buffer.from() puts small copies in Node's shared 8 KiB pool slabs,
  * and one kept 16-byte copy keeps its whole slab alive: a million kept copies held gigabytes.
  */
+/** A string of its own: V8 keeps a whole head alive behind a substring of it. */
+function flat(s: string): string {
+  return (' ' + s).slice(1);
+}
+
 function own(b: Buffer): Buffer {
   const c = Buffer.allocUnsafeSlow(b.length);
   b.copy(c);

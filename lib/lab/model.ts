@@ -253,13 +253,24 @@ function otherTraffic(
     g.connections.push(c);
     if (!g.clients.includes(o.client.addr)) g.clients.push(o.client.addr);
     g.frames += framesOf.get(c.stream)?.length ?? 0;
+    const agent = (v: string | undefined) => {
+      const ua = clientAgent(v);
+      const name = ua ? ua.name : '（无 User-Agent）';
+      if (!g!.agents.includes(name) && g!.agents.length < 5) g!.agents.push(name);
+    };
     for (const e of exchangesOf.get(c.stream) ?? []) {
       if (!e.request) continue;
       g.requests++;
       g.sample ??= { frame: e.request.frame, line: `${e.request.method} ${e.request.uri}` };
-      const ua = clientAgent(header(e.request, 'user-agent'));
-      const name = ua ? ua.name : '（无 User-Agent）';
-      if (!g.agents.includes(name) && g.agents.length < 5) g.agents.push(name);
+      agent(header(e.request, 'user-agent'));
+    }
+    // Streams the analysis kept only as a summary (a large capture's second pass).
+    const summary = a.otherRequests.get(c.stream);
+    if (summary) {
+      g.requests += summary.requests;
+      g.sample ??= summary.sample;
+      if (summary.agents.length) summary.agents.forEach(agent);
+      else agent(undefined);
     }
   }
   const packets = a.other.map((g) => ({ ...g, name: nameOtherPackets(g) }));

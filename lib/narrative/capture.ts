@@ -126,7 +126,8 @@ export function otherTraffic(lab: LabModel): ReturnType<Writer['blocks']> {
       `TCP ${endpoint(g.server)}`,
       g.clients.slice(0, 3).map((c) => code(c)).join('、') + (g.clients.length > 3 ? ` 等 ${g.clients.length} 个` : ''),
       String(g.connections.length),
-      String(g.frames),
+      // A large capture's second pass counts no frames of connections outside the lab.
+      g.frames ? String(g.frames) : '—',
       g.kind === 'http' ? `${g.requests} 个请求（${g.agents.map(esc).join('、')}）${g.sample ? `，例如${w.frame(g.sample.frame, 'request')} ${code(g.sample.line)}` : ''}` : g.httpAnswer ? `服务器回答 ${code(g.httpAnswer.line)}（${w.frame(g.httpAnswer.frame)}）` : `从${w.frame(g.firstFrame)}起`,
     ]);
   }
