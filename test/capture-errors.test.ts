@@ -85,13 +85,27 @@ describe('typed errors with offsets', () => {
     expect(count(data).error!.code).toBe('unsupported-version');
   });
 
-  test('pcapng block length not a multiple of 4', () => {
-    const data = Buffer.from(fs.readFileSync(SAMPLE_NG));
-    const shbLen = data.readUInt32LE(4);
-    data.writeUInt32LE(data.readUInt32LE(shbLen + 4) + 2, shbLen + 4); // IDB length
-    const r = count(data);
+  test('pcapng block length not a multiple of 4 is rounded up, as Wireshark reads it', () => {
+    const good = fs.readFileSync(SAMPLE_NG);
+    const shbLen = good.readUInt32LE(4);
+    const idbLen = good.readUInt32LE(shbLen + 4);
+    // 2 bytes less rounds back to the real length: read as if nothing happened.
+    const shorter = Buffer.from(good);
+    shorter.writeUInt32LE(idbLen - 2, shbLen + 4);
+    expect(count(shorter).frames.length).toBe(count(good).frames.length);
+    expect(count(shorter).error).toBeUndefined();
+    // 2 bytes more rounds to 4 more: the trailing length is then looked for 4 bytes late and disagrees.
+    const longer = Buffer.from(good);
+    longer.writeUInt32LE(idbLen + 2, shbLen + 4);
+    const r = count(longer);
     expect(r.error!.code).toBe('bad-block');
-    expect(r.error!.offset).toBe(shbLen + 4);
+    expect(r.error!.offset).toBe(shbLen + idbLen);
+    if (tsharkAvailable()) {
+      for (const [name, data] of [['shorter.pcapng', shorter], ['longer.pcapng', longer]] as const) {
+        const t = runTshark(tmp(name, data), ['frame.number']).stdout.trim().split('\n').filter(Boolean).length - 1;
+        expect({ name, frames: count(data).frames.length }).toEqual({ name, frames: Math.max(0, t) });
+      }
+    }
   });
 
   test('pcapng block trailer disagrees with header', () => {

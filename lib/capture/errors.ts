@@ -11,10 +11,10 @@ export type CaptureErrorCode =
   | 'truncated-header' // file ends inside the file header / section header
   | 'truncated-record' // file ends inside a packet record or block
   | 'bad-caplen' // captured length absurd, larger than the snapshot length, or larger than the block
-  | 'unsupported-version' // pcap major version != 2, pcapng SHB version != 1.0
-  | 'unknown-link-type' // a link-layer type this library cannot decode (packets still counted)
-  | 'bad-block' // pcapng block length not a multiple of 4, too small, or trailer mismatch
-  | 'bad-option' // pcapng option runs past the end of its block
+  | 'unsupported-version' // pcap major version < 2, pcapng SHB version other than 1.0 / 1.2
+  | 'unknown-link-type' // a pcap link type Wireshark does not read (it refuses the file), or reserved bits set
+  | 'bad-block' // pcapng block too small for its type, too large, trailer mismatch, bad name record or secrets length
+  | 'bad-option' // pcapng option runs past its block or breaks its type's rules (as Wireshark checks them)
   | 'bad-interface' // pcapng packet names an interface that was never described
   | 'gzip' // the gzip stream is corrupt
   | 'io'; // the operating system could not read the file

@@ -10,6 +10,7 @@
  * and pcapng (both byte orders, several sections and interfaces, if_tsresol / if_tsoffset,
  * EPB / SPB / obsolete PB; every other block is skipped).
  */
+import { wiresharkReadsPcapLinkType } from './linktypes';
 import { u32be, u32le } from '../util/bytes';
 import { CaptureError } from './errors';
 
@@ -82,8 +83,15 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 
 /** Wireshark's limit for one packet (WTAP_MAX_PACKET_SIZE_STANDARD). */
 export const MAX_PACKET_SIZE = 262144;
-/** Larger pcapng blocks are refused rather than buffered (Wireshark uses the same order of limit). */
-export const MAX_BLOCK_SIZE = 16 * 1024 * 1024 + 4096;
+/** Wireshark's largest pcapng block: an EPB of the largest USB / D-Bus packet plus 128 KiB of options. */
+export const MAX_BLOCK_SIZE = 32 + 128 * 1024 * 1024 + 131072;
+
+/** Wireshark's limit for one packet of a link type: larger for USB and D-Bus (128 MiB) and EBHSCR (8 MiB). */
+export function maxPacketSize(linkType: number): number {
+  if ([186, 189, 220, 249, 266, 231].includes(linkType)) return 128 * 1024 * 1024;
+  if (linkType === 279) return 8 * 1024 * 1024;
+  return MAX_PACKET_SIZE;
+}
 
 const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -218,11 +226,15 @@ export class CaptureReader {
     // every record are swapped (old libpcap wrote them so), and in 2.3 they may be — when the
     // "captured" length exceeds the original one. 2.4 and anything later are read as 2.4.
     if (major < 2) throw new CaptureError('unsupported-version', 4, `pcap major version ${major} is not supported (only 2 and later)`);
-    this.swapped = major === 2 && minor < 3 ? 1 : major === 2 && minor === 3 ? 2 : 0;
+    // Major version 543 (0x021f, a byte-swapped 2.31 of some old writer) always has them swapped, too.
+    this.swapped = (major === 2 && minor < 3) || major === 543 ? 1 : major === 2 && minor === 3 ? 2 : 0;
     const snapLen = this.le ? d.readUInt32LE(16) : d.readUInt32BE(16);
     const network = this.le ? d.readUInt32LE(20) : d.readUInt32BE(20);
     if (network & 0x03ff0000) {
       throw new CaptureError('unknown-link-type', 20, `pcap link-type field has reserved bits set (0x${(network & 0x03ff0000).toString(16).padStart(8, '0')})`);
+    }
+    if (!wiresharkReadsPcapLinkType(network & 0xffff)) {
+      throw new CaptureError('unknown-link-type', 20, `pcap link type ${network & 0xffff} is not one Wireshark reads, so the file cannot be decoded`);
     }
     this.pcapIface = this.interfaces.length;
     this.interfaces.push({ linkType: network & 0xffff, snapLen, unitsPerSecond: this.nano ? 1e9 : 1e6, tsOffset: 0, fileOffset: 20 });
@@ -249,8 +261,8 @@ export class CaptureReader {
         capLen = origLen;
         origLen = x;
       }
-      if (capLen > MAX_PACKET_SIZE) {
-        throw new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} claims ${capLen} captured bytes, more than the maximum of ${MAX_PACKET_SIZE}`);
+      if (capLen > maxPacketSize(iface.linkType)) {
+        throw new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} claims ${capLen} captured bytes, more than the maximum of ${maxPacketSize(iface.linkType)}`);
       }
       if (d.length - pos < hl + capLen) {
         this.need = hl + capLen;
@@ -301,31 +313,49 @@ export class CaptureReader {
         le = this.section.le;
         if (!le) type = d.readUInt32BE(pos);
       }
-      const len = le ? d.readUInt32LE(pos + 4) : d.readUInt32BE(pos + 4);
-      if (len < 12 || len % 4 !== 0) {
-        throw new CaptureError('bad-block', at + 4, `pcapng block length ${len} is ${len < 12 ? 'smaller than the 12-byte minimum' : 'not a multiple of 4'}`);
-      }
+      // pcapng §3.1 asks for a multiple of 4; Wireshark rounds a length that is not up and reads on.
+      const len = roundUp4(le ? d.readUInt32LE(pos + 4) : d.readUInt32BE(pos + 4));
+      const min = MIN_BLOCK[type] ?? 12;
+      if (len < min) throw new CaptureError('bad-block', at + 4, `pcapng block length ${len} is smaller than the ${min}-byte minimum of its type`);
       if (len > MAX_BLOCK_SIZE) throw new CaptureError('bad-block', at + 4, `pcapng block length ${len} is larger than the maximum of ${MAX_BLOCK_SIZE}`);
       if (avail < len) {
         this.need = len;
         return pos;
       }
-      const trailer = le ? d.readUInt32LE(pos + len - 4) : d.readUInt32BE(pos + len - 4);
+      // Wireshark reads the trailing length where the block's reader stopped: the block's end for
+      // every type but the Simple Packet Block, whose reader stops after its packet data.
+      const body = type === 3 ? this.simplePacketBody(d, pos, len, le, at) : len - 4;
+      const trailer = roundUp4(le ? d.readUInt32LE(pos + body) : d.readUInt32BE(pos + body));
       if (trailer !== len) {
-        throw new CaptureError('bad-block', at + len - 4, `pcapng block length ${len} at the start does not match ${trailer} at the end`);
+        throw new CaptureError('bad-block', at + body, `pcapng block length ${len} at the start does not match ${trailer} at the end`);
       }
       this.block(d, pos, len, type, le, at);
-      pos += len;
+      pos += body + 4;
     }
+  }
+
+  /**
+   * Bytes of a Simple Packet Block up to where its reader stops (type, length, packet length, the
+   * captured data and its padding): the captured length is the packet length cut to the snapshot
+   * length, and the block must hold it.
+   */
+  private simplePacketBody(d: Buffer, pos: number, len: number, le: boolean, at: number): number {
+    const id = this.section!.ifaces[0];
+    if (id === undefined) throw new CaptureError('bad-interface', at, 'pcapng simple packet block without an interface description');
+    const origLen = le ? d.readUInt32LE(pos + 8) : d.readUInt32BE(pos + 8);
+    const snap = this.interfaces[id].snapLen;
+    const capLen = snap > 0 ? Math.min(origLen, snap) : origLen;
+    if (16 + roundUp4(capLen) > len) throw new CaptureError('bad-caplen', at + 8, `pcapng simple packet of ${capLen} bytes does not fit its ${len}-byte block`);
+    return 12 + roundUp4(capLen);
   }
 
   private block(d: Buffer, pos: number, len: number, type: number, le: boolean, at: number): void {
     const u16 = (o: number) => (le ? d.readUInt16LE(o) : d.readUInt16BE(o));
     const u32 = (o: number) => (le ? d.readUInt32LE(o) : d.readUInt32BE(o));
     const end = pos + len - 4; // start of the trailing length
+    const delta = at - pos;
     switch (type) {
       case PCAPNG_SHB: {
-        if (len < 28) throw new CaptureError('bad-block', at, `pcapng section header block is too short (${len} bytes)`);
         const major = u16(pos + 12);
         const minor = u16(pos + 14);
         if (!(major === 1 && (minor === 0 || minor === 2))) {
@@ -333,7 +363,7 @@ export class CaptureReader {
         }
         this.section = { le, ifaces: [] };
         const sec: CaptureSection = {};
-        forEachOption(d, pos + 24, end, le, at - pos, (code, o, olen) => {
+        forEachOption(d, pos + 24, end, le, delta, 'shb', (code, o, olen) => {
           if (code === 2) sec.hardware = d.toString('utf8', o, o + olen);
           else if (code === 3) sec.os = d.toString('utf8', o, o + olen);
           else if (code === 4) sec.application = d.toString('utf8', o, o + olen);
@@ -344,16 +374,20 @@ export class CaptureReader {
       }
       case 1: {
         // Interface Description Block
-        if (len < 20) throw new CaptureError('bad-block', at, `pcapng interface block is too short (${len} bytes)`);
         const iface: CaptureInterface = { linkType: u16(pos + 8), snapLen: u32(pos + 12), unitsPerSecond: 1e6, tsOffset: 0, fileOffset: at + 8 };
-        forEachOption(d, pos + 16, end, le, at - pos, (code, o, olen) => {
-          if (code === 9 && olen >= 1) {
+        let tsresol = false;
+        let tsoffset = false;
+        forEachOption(d, pos + 16, end, le, delta, 'idb', (code, o, olen) => {
+          // As Wireshark: if_tsresol only with its 1 byte, if_tsoffset only with its 8; the first one counts.
+          if (code === 9 && olen === 1 && !tsresol) {
             const r = d[o];
             iface.unitsPerSecond = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
-          } else if (code === 14 && olen >= 8) {
+            tsresol = true;
+          } else if (code === 14 && olen === 8 && !tsoffset) {
             const hi = le ? d.readInt32LE(o + 4) : d.readInt32BE(o);
             const lo = le ? d.readUInt32LE(o) : d.readUInt32BE(o + 4);
             iface.tsOffset = hi * 4294967296 + lo;
+            tsoffset = true;
           } else if (code === 2) {
             iface.name = d.toString('utf8', o, o + olen);
           } else if (code === 3) {
@@ -372,65 +406,103 @@ export class CaptureReader {
       case 6:
       case 2: {
         // Enhanced Packet Block, obsolete Packet Block
-        if (len < 32) throw new CaptureError('bad-block', at, `pcapng packet block is too short (${len} bytes)`);
+        const capLen = u32(pos + 20);
+        const origLen = u32(pos + 24);
+        if (28 + roundUp4(capLen) > len - 4) throw new CaptureError('bad-caplen', at + 20, `pcapng packet claims ${capLen} captured bytes but its block holds only ${len - 32}`);
         const local = type === 6 ? u32(pos + 8) : u16(pos + 8);
         const id = this.section!.ifaces[local];
         if (id === undefined) throw new CaptureError('bad-interface', at + 8, `pcapng packet names interface ${local}, but the section describes only ${this.section!.ifaces.length}`);
-        const capLen = u32(pos + 20);
-        const origLen = u32(pos + 24);
-        if (capLen > end - (pos + 28)) throw new CaptureError('bad-caplen', at + 20, `pcapng packet claims ${capLen} captured bytes but its block holds only ${end - pos - 28}`);
-        if (capLen > MAX_PACKET_SIZE) throw new CaptureError('bad-caplen', at + 20, `pcapng packet claims ${capLen} captured bytes, more than the maximum of ${MAX_PACKET_SIZE}`);
-        checkOptions(d, pos + 28 + pad4(capLen), end, le, at - pos);
+        const max = maxPacketSize(this.interfaces[id].linkType);
+        if (capLen > max) throw new CaptureError('bad-caplen', at + 20, `pcapng packet claims ${capLen} captured bytes, more than the maximum of ${max}`);
+        forEachOption(d, pos + 28 + roundUp4(capLen), end, le, delta, 'packet');
         this.deliver(id, u32(pos + 12), u32(pos + 16), capLen, origLen, d, pos + 28, at, true);
         return;
       }
       case 3: {
-        // Simple Packet Block: always interface 0, no timestamp.
+        // Simple Packet Block: always interface 0, no timestamp; its framing was checked with the block's.
         const id = this.section!.ifaces[0];
-        if (id === undefined) throw new CaptureError('bad-interface', at, 'pcapng simple packet block without an interface description');
         const origLen = u32(pos + 8);
-        const iface = this.interfaces[id];
-        let capLen = Math.min(origLen, end - (pos + 12));
-        if (iface.snapLen > 0) capLen = Math.min(capLen, iface.snapLen);
+        const snap = this.interfaces[id].snapLen;
+        const capLen = snap > 0 ? Math.min(origLen, snap) : origLen;
+        const max = maxPacketSize(this.interfaces[id].linkType);
+        if (capLen > max) throw new CaptureError('bad-caplen', at + 8, `pcapng simple packet of ${capLen} bytes is larger than the maximum of ${max}`);
         this.deliver(id, 0, 0, capLen, origLen, d, pos + 12, at, false);
         return;
       }
+      case 4:
+        this.nameResolution(d, pos, end, le, at);
+        return;
       case 0x00000bad:
-      case 0x40000bad: {
-        // Custom blocks: Wireshark lists them as frames holding the block's data.
-        const capLen = len - 16;
-        if (capLen < 0) throw new CaptureError('bad-block', at, `pcapng custom block is too short (${len} bytes)`);
+      case 0x40000bad:
+      case 0x204:
+      case 0x216:
+      case 0x221:
+      case 9: {
+        // Custom blocks (and Sysdig / systemd-journal ones): Wireshark lists each as a frame of its data.
+        const custom = type === 0xbad || type === 0x40000bad;
+        const capLen = len - (custom ? 16 : 12);
         this.packets++;
         this.inRecord = true;
-        this.onRecord({ frame: this.packets, linkType: -1, interfaceId: -1, tsSec: 0, tsNsec: 0, hasTs: false, custom: true, capLen, origLen: capLen, buf: d, offset: pos + 12, fileOffset: at });
+        this.onRecord({ frame: this.packets, linkType: -1, interfaceId: -1, tsSec: 0, tsNsec: 0, hasTs: false, custom: true, capLen, origLen: capLen, buf: d, offset: pos + (custom ? 12 : 8), fileOffset: at });
         this.inRecord = false;
         return;
       }
       case 5: {
-        // Interface Statistics Block: the capturing tool's own counts (drops among them).
-        if (len < 24) throw new CaptureError('bad-block', at, `pcapng interface statistics block is too short (${len} bytes)`);
+        // Interface Statistics Block: the capturing tool's own counts (drops among them). A damaged
+        // option stops Wireshark's reading here too, so it stops ours.
         const id = this.section!.ifaces[u32(pos + 8)];
         const stats: InterfaceStats = {};
         const u64 = (o: number) => (le ? d.readUInt32LE(o + 4) * 4294967296 + d.readUInt32LE(o) : d.readUInt32BE(o) * 4294967296 + d.readUInt32BE(o + 4));
-        // Read only what is well formed: statistics were never a reason to stop reading packets.
-        try {
-          forEachOption(d, pos + 20, end, le, at - pos, (code, o, olen) => {
-            if (olen !== 8) return;
-            if (code === 4) stats.received = u64(o);
-            else if (code === 5) stats.ifDropped = u64(o);
-            else if (code === 6) stats.filterAccepted = u64(o);
-            else if (code === 7) stats.osDropped = u64(o);
-            else if (code === 8) stats.delivered = u64(o);
-          });
-        } catch (e) {
-          if (!(e instanceof CaptureError)) throw e;
-        }
+        forEachOption(d, pos + 20, end, le, delta, 'isb', (code, o, olen) => {
+          if (olen !== 8) return;
+          if (code === 4) stats.received = u64(o);
+          else if (code === 5) stats.ifDropped = u64(o);
+          else if (code === 6) stats.filterAccepted = u64(o);
+          else if (code === 7) stats.osDropped = u64(o);
+          else if (code === 8) stats.delivered = u64(o);
+        });
         if (id !== undefined) this.interfaces[id].stats = stats;
         return;
       }
+      case 10: {
+        // Decryption Secrets Block: Wireshark reads the secrets' length even past a short block and
+        // then that many bytes; a block that cannot hold them makes it read to the end of the file.
+        const secretsLen = pos + 16 <= d.length ? u32(pos + 12) : 0;
+        if (secretsLen > 1024 * 1024 * 1024) throw new CaptureError('bad-block', at + 12, `pcapng decryption secrets block claims ${secretsLen} bytes of secrets`);
+        if (len < 20 || secretsLen > len - 20) throw new CaptureError('bad-block', at + 12, `pcapng decryption secrets block claims ${secretsLen} bytes of secrets but holds only ${Math.max(0, len - 20)}`);
+        return;
+      }
       default:
-        return; // NRB, DSB, custom and unknown blocks carry nothing we analyse
+        return; // unknown and local blocks carry nothing we analyse
     }
+  }
+
+  /**
+   * Name Resolution Block (pcapng §4.5): records until the end record, then options. Nothing in it
+   * is analysed, but Wireshark checks every record (its length, the addresses' sizes, each name's
+   * terminating NUL) and stops reading at a bad one, so the reader does too.
+   */
+  private nameResolution(d: Buffer, pos: number, end: number, le: boolean, at: number): void {
+    const u16 = (o: number) => (le ? d.readUInt16LE(o) : d.readUInt16BE(o));
+    let o = pos + 8;
+    while (o < end) {
+      const type = u16(o);
+      const rlen = u16(o + 2);
+      const left = end - o - 4;
+      if (type === 0) {
+        // nrb_record_end: whatever follows its header is the block's options (its own length is not skipped).
+        o += 4;
+        break;
+      }
+      if (roundUp4(rlen) > left) throw new CaptureError('bad-block', at + (o - pos), `pcapng name record of ${rlen} bytes runs past its block (${left} left)`);
+      if (type === 1 || type === 2) {
+        const addr = type === 1 ? 4 : 16;
+        if (rlen < addr) throw new CaptureError('bad-block', at + (o - pos), `pcapng IPv${type === 1 ? 4 : 6} name record of ${rlen} bytes is shorter than its address`);
+        if (rlen > addr && d[o + 4 + rlen - 1] !== 0) throw new CaptureError('bad-block', at + (o - pos), 'pcapng name record has a host name without its terminating NUL');
+      }
+      o += 4 + roundUp4(rlen);
+    }
+    forEachOption(d, o, end, le, at - pos, 'nrb');
   }
 
   private deliver(id: number, hi: number, lo: number, capLen: number, origLen: number, d: Buffer, dataPos: number, at: number, hasTs: boolean): void {
@@ -481,24 +553,47 @@ function isPcapMagic(m: number): boolean {
   );
 }
 
-function pad4(n: number): number {
-  return (n + 3) & ~3;
-}
 
-/** Walk pcapng options in [o, end); throws `bad-option` if one runs past the block. */
-function forEachOption(d: Buffer, o: number, end: number, le: boolean, fileDelta: number, fn?: (code: number, valueAt: number, len: number) => void): void {
+/** Blocks whose options Wireshark checks, each with its own rules (packet blocks have the most). */
+type OptionsOf = 'shb' | 'idb' | 'packet' | 'nrb' | 'isb';
+
+/** Packet-block options with a fixed length in Wireshark's reader: epb_flags, epb_dropcount, epb_packetid, epb_queue. */
+const PACKET_OPTION_LENGTH: Record<number, number> = { 2: 4, 4: 8, 5: 8, 6: 4 };
+
+/**
+ * Walk pcapng options (§3.5) in [o, end), checking them as Wireshark's reader does; a bad one stops
+ * the reading (`bad-option`): an option whose length, rounded up to 4, runs past the block (even
+ * opt_endofopt), a custom option without room for its Private Enterprise Number, a packet option of
+ * the wrong size, an empty if_filter. Options after opt_endofopt are not read.
+ */
+function forEachOption(d: Buffer, o: number, end: number, le: boolean, fileDelta: number, of: OptionsOf, fn?: (code: number, valueAt: number, len: number) => void): void {
+  const bad = (detail: string) => new CaptureError('bad-option', fileDelta + o, detail);
   while (o + 4 <= end) {
     const code = le ? d.readUInt16LE(o) : d.readUInt16BE(o);
     const olen = le ? d.readUInt16LE(o + 2) : d.readUInt16BE(o + 2);
+    if (o + 4 + roundUp4(olen) > end) throw bad(`pcapng option ${code} claims ${olen} bytes but only ${end - o - 4} remain in its block`);
     if (code === 0) return; // opt_endofopt
-    if (o + 4 + olen > end) {
-      throw new CaptureError('bad-option', fileDelta + o, `pcapng option ${code} claims ${olen} bytes but only ${end - o - 4} remain in its block`);
+    if (code === 2988 || code === 2989 || code === 19372 || code === 19373) {
+      if (olen < 4) throw bad(`pcapng custom option of ${olen} bytes has no room for its enterprise number`);
+      // Wireshark stops, without a message, at a Netflix (PEN 10949) option too short for its type.
+      const pen = le ? d.readUInt32LE(o + 4) : d.readUInt32BE(o + 4);
+      if (pen === 10949 && olen < 8) throw bad(`pcapng custom option for enterprise 10949 of ${olen} bytes is too short (Wireshark stops reading here without saying why)`);
+    } else if (of === 'packet') {
+      const want = PACKET_OPTION_LENGTH[code];
+      if (want !== undefined && olen !== want) throw bad(`pcapng packet option ${code} is ${olen} bytes, not ${want}`);
+      if (code === 7 && (olen < 1 || ((d[o + 4] === 1 || d[o + 4] === 2) && olen !== 9))) throw bad(`pcapng packet verdict option of ${olen} bytes is malformed`);
+    } else if (of === 'idb' && code === 11 && olen === 0) {
+      throw bad('pcapng interface filter option is empty');
     }
     fn?.(code, o + 4, olen);
-    o += 4 + pad4(olen);
+    o += 4 + roundUp4(olen);
   }
 }
 
-function checkOptions(d: Buffer, o: number, end: number, le: boolean, fileDelta: number): void {
-  forEachOption(d, o, end, le, fileDelta);
+/** Round up to a multiple of 4 without 32-bit overflow (lengths near 2^32 stay large). */
+function roundUp4(n: number): number {
+  return Math.ceil(n / 4) * 4;
 }
+
+/** Smallest block of each type Wireshark reads (pcapng §4; 12 for other and unknown types). */
+const MIN_BLOCK: Record<number, number> = { [PCAPNG_SHB]: 28, 1: 20, 2: 32, 3: 16, 4: 16, 5: 24, 6: 32, 0xbad: 16, 0x40000bad: 16, 0x204: 36, 0x216: 40, 0x221: 40, 9: 35 };

@@ -232,11 +232,12 @@ function readProblem(name: string, e: CaptureError, packets: number): string {
     'bad-block': '有一个损坏的 pcapng 块',
     'bad-option': '有一个损坏的 pcapng 选项',
     'bad-interface': '引用了未声明的接口',
+    'unknown-link-type': '的链路类型 Wireshark 无法解码',
     gzip: '的 gzip 压缩数据已损坏',
     io: '无法读取',
   };
   return say(
-    `"${name}": ${e.detail} (at byte ${e.offset}); ${packets} packet${packets === 1 ? '' : 's'} before it were printed`,
+    `"${name}": ${e.detail} (at byte ${e.offset}); ${packets === 1 ? '1 packet before it was' : `${packets} packets before it were`} printed`,
     `"${name}" ${zh[e.code] ?? '已损坏'}（字节偏移 ${e.offset}；${e.detail}）；此前的 ${packets} 个数据包已输出`,
   );
 }
