@@ -77,7 +77,10 @@ export function damageCases(src: Buffer, seed: number, perKind = 6): DamageCase[
 
   // Cuts: inside the file header, inside a record/block header, inside its data, on a boundary.
   const head = s.format === 'pcap' ? 24 : units[0].len;
-  for (let i = 0; i < perKind; i++) put('cut/file-header', `cut at ${1 + Math.floor(rnd() * (head - 1))}`, src.subarray(0, 1 + Math.floor(rnd() * (head - 1))));
+  for (let i = 0; i < perKind; i++) {
+    const at = 1 + Math.floor(rnd() * (head - 1));
+    put('cut/file-header', `cut at ${at}`, src.subarray(0, at));
+  }
   for (const u of some(perKind)) {
     const k = 1 + Math.floor(rnd() * (u.hl - 1));
     put('cut/record-header', `cut ${k} bytes into the unit at ${u.at}`, src.subarray(0, u.at + k));
