@@ -241,6 +241,28 @@ export class NotebookSession {
     return n;
   }
 
+  /**
+   * Whether every cell of `nb` is in the compile cache already (looked up as `run` would, without
+   * creating the converter). False on the first cell that is not; true when there is no cache.
+   */
+  compiledAlready(nb: Notebook): boolean {
+    if (!this.cache) return true;
+    const { getCodeMetadata } = require('tslab/dist/metadata');
+    let prevDecl = '';
+    for (const cell of nb.cells) {
+      if (cell.cell_type !== 'code' || !cell.source.trim()) continue;
+      const meta = getCodeMetadata(cell.source);
+      if (meta.module || meta.mode === 'browser') continue;
+      // A cell importing a local file is never cached: what follows it cannot be known here.
+      if (/\b(from|require\(|import\()\s*['"]\.{1,2}[\\/]/.test(cell.source)) return true;
+      const t = parameterTemplate(cell.source);
+      const hit = this.cache.get(prevDecl, t ? t.template : cell.source);
+      if (!hit || (t && hit.output === undefined)) return false;
+      prevDecl = hit.declOutput ?? '';
+    }
+    return true;
+  }
+
   /** Execute every code cell of `nb` in order (a copy is returned; `nb` is not changed). */
   async run(input: Notebook, file: string, o: RunOptions = {}): Promise<RunResult> {
     if (this.closed) throw new Error('session closed');
