@@ -13,7 +13,7 @@ import * as path from 'path';
 import { DEFAULT_CAPTURE, loadLabModel, PROJECT_ROOT } from '../notebook';
 import { identityMissing } from '../narrative/page';
 import { assembleReport } from '../report/assemble';
-import { chapterFromFile, listNotebooks, NotebookSession } from '../report/execute';
+import { chapterFromFile, inCompileCache, listNotebooks, NotebookSession } from '../report/execute';
 import { exportNotebook, ReportChapter } from '../report/export';
 import { injectParameters, Notebook, NotebookFormatError, ParameterError, parameterDecls, readNotebook, writeNotebook, hasTag } from '../report/ipynb';
 import { whyUnusable } from '../report/usable';
@@ -144,14 +144,14 @@ export async function reportCommand(args: string[]): Promise<number> {
   const executedDir = path.join(o.out, 'notebooks');
   fs.mkdirSync(executedDir, { recursive: true });
   let t0 = phase('start', Number(process.env.WIRENOTE_T0 ?? started));
-  const session = new NotebookSession();
   // Cells not in the compile cache (a code cell edited, wirenote rebuilt) are type-checked in a
   // process of its own first, so TypeScript and the capture's analysis never share a heap (a
   // 1 M-packet capture with a cold cache: 25 s and 1.23 GB peak in one process, 12.5 s and 1.05 GB so).
-  if (notebooks.some((n) => !session.compiledAlready(n.nb))) {
+  if (notebooks.some((n) => !inCompileCache(n.nb))) {
     spawnSync(process.execPath, [path.join(__dirname, '..', 'report', 'precompile-worker.js')], { input: JSON.stringify(notebooks.map((n) => n.nb)), stdio: ['pipe', 'ignore', 'inherit'] });
     t0 = phase('compile', t0);
   }
+  const session = new NotebookSession();
   t0 = phase('session', t0);
   const chapters: ReportChapter[] = [];
   try {

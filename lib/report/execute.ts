@@ -151,6 +151,29 @@ function declarationFiles(dir: string): string[] {
   return out;
 }
 
+/**
+ * Whether every cell of `nb` is in the compile cache already (looked up as a session's `run` would,
+ * without TypeScript). False at the first cell that is not; true when there is no cache.
+ */
+export function inCompileCache(nb: Notebook): boolean {
+  const cache = CompileCache.open();
+  if (!cache) return true;
+  const { getCodeMetadata } = require('tslab/dist/metadata');
+  let prevDecl = '';
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== 'code' || !cell.source.trim()) continue;
+    const meta = getCodeMetadata(cell.source);
+    if (meta.module || meta.mode === 'browser') continue;
+    // A cell importing a local file is never cached: what follows it cannot be known here.
+    if (/\b(from|require\(|import\()\s*['"]\.{1,2}[\\/]/.test(cell.source)) return true;
+    const t = parameterTemplate(cell.source);
+    const hit = cache.get(prevDecl, t ? t.template : cell.source);
+    if (!hit || (t && hit.output === undefined)) return false;
+    prevDecl = hit.declOutput ?? '';
+  }
+  return true;
+}
+
 export class NotebookSession {
   private converter: TslabConverter | undefined;
   private readonly executor: TslabExecutor;
@@ -239,28 +262,6 @@ export class NotebookSession {
       n++;
     }
     return n;
-  }
-
-  /**
-   * Whether every cell of `nb` is in the compile cache already (looked up as `run` would, without
-   * creating the converter). False on the first cell that is not; true when there is no cache.
-   */
-  compiledAlready(nb: Notebook): boolean {
-    if (!this.cache) return true;
-    const { getCodeMetadata } = require('tslab/dist/metadata');
-    let prevDecl = '';
-    for (const cell of nb.cells) {
-      if (cell.cell_type !== 'code' || !cell.source.trim()) continue;
-      const meta = getCodeMetadata(cell.source);
-      if (meta.module || meta.mode === 'browser') continue;
-      // A cell importing a local file is never cached: what follows it cannot be known here.
-      if (/\b(from|require\(|import\()\s*['"]\.{1,2}[\\/]/.test(cell.source)) return true;
-      const t = parameterTemplate(cell.source);
-      const hit = this.cache.get(prevDecl, t ? t.template : cell.source);
-      if (!hit || (t && hit.output === undefined)) return false;
-      prevDecl = hit.declOutput ?? '';
-    }
-    return true;
   }
 
   /** Execute every code cell of `nb` in order (a copy is returned; `nb` is not changed). */
