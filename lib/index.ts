@@ -30,3 +30,4 @@ export * from './report/usable';
 export { renderChart, warmUpRenderer, PNG_SCALE } from './report/render';
 export { renderMarkdown, plainText } from './report/markdown';
 export * from './util/prng';
+export * from './util/memory';

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  CaptureReader, CaptureRecord, ConversationTable, decodeRecord, HttpAnalyzer, HttpAnalyzerOptions, HttpMessage, PacketDecoder, prng, readCaptureBuffer,
+  CaptureReader, CaptureRecord, collectGarbage, ConversationTable, decodeRecord, HttpAnalyzer, HttpAnalyzerOptions, HttpMessage, PacketDecoder, prng, readCaptureBuffer,
   TcpAnalyzer, TcpConversation,
 } from '../lib';
 import { ROOT, SHARED_CAPTURES, sharedCaptureFiles } from './support/tshark';
@@ -212,4 +212,15 @@ test('conversation table: finds, removes and resizes like a map, with colliding 
     }
     check();
   }
+});
+
+test('collectGarbage (asked for between the two passes of a large capture) frees what is no longer referenced', () => {
+  collectGarbage();
+  const before = process.memoryUsage().arrayBuffers;
+  let big: Uint8Array | undefined = new Uint8Array(256 << 20).fill(1);
+  expect(process.memoryUsage().arrayBuffers - before).toBeGreaterThan(200 << 20);
+  big = undefined;
+  collectGarbage();
+  expect(big).toBeUndefined();
+  expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 << 20);
 });

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeCaptureFile, CaptureAnalysis, Connection, TcpFrame } from '../analysis';
 import { TSHARK_HTTP_PORTS } from '../http/analyzer';
+import { collectGarbage } from '../util/memory';
 import { ClientAgent, clientAgent, ServerAgent, serverAgent } from './agents';
 import { CaptureFacts, captureFacts, LinkFacts, linkFacts } from './capture';
 import { activeSpan, CloseFacts, closeContext, closeFacts, CloseInput, ConnectionRole, overlaps } from './connections';
@@ -303,6 +304,8 @@ export async function analyzeLab(file: string, source = path.basename(file)): Pr
   }
   if (size <= TWO_PASS_BYTES) return buildLab(await analyzeCaptureFile(file), source);
   const keep = labStreams(await scanForScope(file));
+  // The first pass's per-connection state is garbage now: collected before the second pass fills the heap again.
+  collectGarbage();
   return buildLab(await analyzeCaptureFile(file, { keepStream: (s) => keep(s) }), source);
 }
 
