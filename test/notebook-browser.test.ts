@@ -12,19 +12,14 @@ import * as net from 'net';
 import * as path from 'path';
 import { Notebook, readNotebook, writeNotebook } from '../lib';
 import { ROOT } from './support/tshark';
+import { miniChart } from './support/mini-chart';
 
 const BIN = path.join(ROOT, 'lib', 'bin', 'wirenote.js');
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
 const files = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).sort();
 /** Our own notebook besides the committed ones: a cross-reference shown before its chart (a display update). */
 const OWN = '90-refs.ipynb';
-const MINI = JSON.stringify({
-  $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-  usermeta: { figure: { id: 'mini', caption: '小图' } },
-  data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }, { x: 3, y: 1 }] },
-  mark: 'line',
-  encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
-});
+const MINI = miniChart();
 const ownNotebook: Notebook = {
   cells: [
     { cell_type: 'markdown', id: 't', metadata: {}, source: '# 第 90 章 引用' },

@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CodeCell, Notebook, parseNotebook, readNotebook, serializeNotebook, writeNotebook } from '../lib';
 import { ROOT } from './support/tshark';
+import { miniChart } from './support/mini-chart';
 
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
 const files = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).sort();
@@ -63,13 +64,7 @@ function executeInProcess(out: string, notebooks: string[]) {
 const haveJupyter = spawnSync('jupyter-nbconvert', ['--version']).status === 0;
 
 /** A chart of our own (a Vega-Lite spec with the figure's id and caption), independent of the narrative. */
-const MINI = JSON.stringify({
-  $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-  usermeta: { figure: { id: 'mini', caption: '小图' } },
-  data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }, { x: 3, y: 1 }] },
-  mark: 'line',
-  encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
-});
+const MINI = miniChart();
 
 describe('committed notebooks', () => {
   const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-nb-fresh-'));

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Notebook, writeNotebook } from '../lib';
 import { ROOT } from './support/tshark';
+import { miniChart } from './support/mini-chart';
 
 const BIN = path.join(ROOT, 'lib', 'bin', 'wirenote.js');
 
@@ -26,13 +27,7 @@ function notebook(cells: Array<[string, string, string[]?]>): Notebook {
 
 const LOAD = "import { loadLab, show, md, table, figure, startChapter } from 'wirenote';";
 /** A chart of the teacher's own (a Vega-Lite spec with the figure's id and caption). */
-const MINI = JSON.stringify({
-  $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-  usermeta: { figure: { id: 'mini', caption: '教师的小图' } },
-  data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }, { x: 3, y: 1 }] },
-  mark: 'line',
-  encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
-});
+const MINI = miniChart('教师的小图');
 
 describe('exporting notebooks a teacher wrote', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wirenote-export-'));
